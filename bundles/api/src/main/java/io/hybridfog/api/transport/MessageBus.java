@@ -1,0 +1,32 @@
+package io.hybridfog.api.transport;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Publish/subscribe with MQTT 5 semantics (QoS 1: at least once). Implemented over Eclipse Paho;
+ * subscriptions are restored after a reconnect. Thread-safe.
+ */
+public interface MessageBus {
+
+    /** Client identifier this bus connects with. */
+    String clientId();
+
+    boolean isConnected();
+
+    /**
+     * Publishes with QoS 1.
+     *
+     * @return completes when the broker acknowledged the message (PUBACK); completes exceptionally
+     *         if the message cannot be sent (e.g. larger than the broker's maximum packet size)
+     */
+    CompletableFuture<Void> publish(BusMessage message);
+
+    /**
+     * Subscribes with QoS 1. A filter of the form {@code $share/<group>/<filter>} is an MQTT 5
+     * shared subscription: each message goes to one member of the group.
+     *
+     * @throws IOException if the subscription cannot be registered with the broker
+     */
+    Subscription subscribe(String topicFilter, MessageHandler handler) throws IOException;
+}
