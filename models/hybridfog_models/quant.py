@@ -74,8 +74,7 @@ class QuantConv2d(nn.Conv2d):
         self.hf_bits = bits
         self.frozen = False
 
-    def quantized_weight(self):
-        w = self.weight
+    def _quantize(self, w):
         if self.hf_bits == 1:
             alpha = w.abs().mean(dim=(1, 2, 3), keepdim=True)
             wq = torch.where(w >= 0, torch.ones_like(w), -torch.ones_like(w)) * alpha
@@ -85,11 +84,17 @@ class QuantConv2d(nn.Conv2d):
             wn = w / scale * 0.5 + 0.5
             levels = float(2 ** self.hf_bits - 1)
             wq = (torch.round(wn * levels) / levels - 0.5) * 2.0 * scale
-        return w + (wq - w).detach()
+        return wq
+
+    def quantized_weight(self):
+        """Quantized weights with a straight-through gradient to the float weights."""
+        w = self.weight
+        return w + (self._quantize(w) - w).detach()
 
     def freeze(self):
+        # exact quantized values (w + (wq - w) is not bit-exact wq in float arithmetic)
         with torch.no_grad():
-            self.weight.copy_(self.quantized_weight())
+            self.weight.copy_(self._quantize(self.weight))
         self.frozen = True
 
     def forward(self, x):

@@ -1,0 +1,59 @@
+package io.hybridfog.mqtt.internal;
+
+import io.hybridfog.api.transport.BusMessage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+
+/** Maps {@link BusMessage} to and from Paho's MQTT 5 message and properties. */
+final class MessageMapping {
+    static final int QOS = 1;
+    private static final byte[] EMPTY = new byte[0];
+
+    private MessageMapping() {
+    }
+
+    /** A QoS 1, non-retained message carrying response topic, correlation data, content type and user properties. */
+    static MqttMessage toPaho(BusMessage m) {
+        MqttProperties p = new MqttProperties();
+        if (m.responseTopic() != null) {
+            p.setResponseTopic(m.responseTopic());
+        }
+        if (m.correlationData() != null) {
+            p.setCorrelationData(m.correlationData());
+        }
+        if (m.contentType() != null) {
+            p.setContentType(m.contentType());
+        }
+        if (!m.userProperties().isEmpty()) {
+            List<UserProperty> ups = new ArrayList<>(m.userProperties().size());
+            m.userProperties().forEach((k, v) -> ups.add(new UserProperty(k, v)));
+            p.setUserProperties(ups);
+        }
+        return new MqttMessage(m.payload() == null ? EMPTY : m.payload(), QOS, false, p);
+    }
+
+    /**
+     * The bus view of a received message. MQTT allows a user property key to repeat; the map keeps the
+     * last value of each key.
+     */
+    static BusMessage fromPaho(String topic, MqttMessage m) {
+        MqttProperties p = m.getProperties();
+        if (p == null) {
+            return new BusMessage(topic, m.getPayload(), null, null, null, Map.of());
+        }
+        Map<String, String> ups = Map.of();
+        List<UserProperty> list = p.getUserProperties();
+        if (list != null && !list.isEmpty()) {
+            ups = new LinkedHashMap<>();
+            for (UserProperty u : list) {
+                ups.put(u.getKey(), u.getValue());
+            }
+        }
+        return new BusMessage(topic, m.getPayload(), p.getResponseTopic(), p.getCorrelationData(), p.getContentType(), ups);
+    }
+}

@@ -1,0 +1,131 @@
+package io.hybridfog.mqtt.internal;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * Validated settings of one MQTT connection (configuration PID {@code io.hybridfog.mqtt}).
+ * The constructor validates every value and throws {@link SettingException} naming the key.
+ *
+ * @param brokerUrl            {@code tcp://host[:port]} or {@code ssl://host[:port]} (key {@code broker.url})
+ * @param clientId             MQTT client identifier; null or blank → {@code hybridfog-<12 hex digits>} (key {@code client.id})
+ * @param username             user name, or null (key {@code username})
+ * @param password             password, or null; never logged (key {@code password})
+ * @param keepAliveS           keep-alive interval, seconds, 0..65535 (key {@code keepalive.s})
+ * @param sessionExpiryS       session expiry interval, seconds, 0..4294967295 (key {@code session.expiry.s})
+ * @param connectTimeoutS      per-attempt connect timeout and the longest time publish/subscribe wait for a
+ *                             connection, seconds, 1..3600 (key {@code connect.timeout.s})
+ * @param maxInflight          unacknowledged QoS 1 publishes at once, 1..65535; the broker's Receive Maximum
+ *                             lowers it further (key {@code max.inflight})
+ * @param publishQueueCapacity publishes waiting for an in-flight slot or a connection, 1..1000000
+ *                             (key {@code publish.queue.capacity})
+ * @param reconnectMaxDelayS   longest pause between reconnect attempts, seconds, 1..3600 (key {@code reconnect.max.delay.s})
+ */
+public record MqttBusSettings(String brokerUrl, String clientId, String username, String password, int keepAliveS,
+                              long sessionExpiryS, int connectTimeoutS, int maxInflight, int publishQueueCapacity,
+                              int reconnectMaxDelayS) {
+
+    public static final int DEFAULT_KEEPALIVE_S = 30;
+    public static final long DEFAULT_SESSION_EXPIRY_S = 300;
+    public static final int DEFAULT_CONNECT_TIMEOUT_S = 10;
+    public static final int DEFAULT_MAX_INFLIGHT = 100;
+    public static final int DEFAULT_PUBLISH_QUEUE_CAPACITY = 10_000;
+    public static final int DEFAULT_RECONNECT_MAX_DELAY_S = 30;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public MqttBusSettings {
+        brokerUrl = validateUrl(brokerUrl);
+        clientId = clientId == null || clientId.isBlank() ? randomClientId() : clientId.trim();
+        if (clientId.getBytes(StandardCharsets.UTF_8).length > 65535) {
+            throw new SettingException("client.id", "longer than 65535 UTF-8 bytes");
+        }
+        username = username == null || username.isEmpty() ? null : username;
+        password = password == null || password.isEmpty() ? null : password;
+        range("keepalive.s", keepAliveS, 0, 65535);
+        range("session.expiry.s", sessionExpiryS, 0, 4_294_967_295L);
+        range("connect.timeout.s", connectTimeoutS, 1, 3600);
+        range("max.inflight", maxInflight, 1, 65535);
+        range("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
+        range("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
+    }
+
+    /** Settings with defaults for everything but the broker URL; for tests and plain-Java wiring. */
+    public static MqttBusSettings of(String brokerUrl, String clientId) {
+        return new MqttBusSettings(brokerUrl, clientId, null, null, DEFAULT_KEEPALIVE_S, DEFAULT_SESSION_EXPIRY_S,
+                DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_MAX_INFLIGHT, DEFAULT_PUBLISH_QUEUE_CAPACITY,
+                DEFAULT_RECONNECT_MAX_DELAY_S);
+    }
+
+    /** A copy with another connect timeout (seconds). */
+    public MqttBusSettings withConnectTimeoutS(int seconds) {
+        return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, seconds,
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS);
+    }
+
+    /** A copy with another in-flight limit. */
+    public MqttBusSettings withMaxInflight(int limit) {
+        return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS,
+                connectTimeoutS, limit, publishQueueCapacity, reconnectMaxDelayS);
+    }
+
+    /** True for {@code ssl://} URLs. */
+    public boolean tls() {
+        return brokerUrl.startsWith("ssl://");
+    }
+
+    @Override
+    public String toString() {
+        // The password never appears in logs, not even its length.
+        return "MqttBusSettings[broker.url=" + brokerUrl + ", client.id=" + clientId + ", username=" + username
+                + ", password=" + (password == null ? "<none>" : "<set>") + ", keepalive.s=" + keepAliveS
+                + ", session.expiry.s=" + sessionExpiryS + ", connect.timeout.s=" + connectTimeoutS
+                + ", max.inflight=" + maxInflight + ", publish.queue.capacity=" + publishQueueCapacity
+                + ", reconnect.max.delay.s=" + reconnectMaxDelayS + "]";
+    }
+
+    private static String validateUrl(String url) {
+        if (url == null || url.isBlank()) {
+            throw new SettingException("broker.url", "required, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883");
+        }
+        String trimmed = url.trim();
+        URI uri;
+        try {
+            uri = new URI(trimmed);
+        } catch (URISyntaxException e) {
+            throw new SettingException("broker.url", "not a URI: '" + trimmed + "' (" + e.getReason() + ")");
+        }
+        String scheme = uri.getScheme();
+        if (!"tcp".equals(scheme) && !"ssl".equals(scheme)) {
+            throw new SettingException("broker.url", "scheme must be tcp or ssl, got '" + trimmed + "'");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new SettingException("broker.url", "missing or invalid host in '" + trimmed + "'");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw new SettingException("broker.url", "port out of range in '" + trimmed + "'");
+        }
+        if ((uri.getPath() != null && !uri.getPath().isEmpty()) || uri.getQuery() != null || uri.getUserInfo() != null) {
+            throw new SettingException("broker.url", "only scheme://host[:port] is allowed, got '" + trimmed + "'");
+        }
+        // Paho needs an explicit port.
+        int port = uri.getPort() > 0 ? uri.getPort() : ("ssl".equals(scheme) ? 8883 : 1883);
+        return scheme + "://" + uri.getHost() + ":" + port;
+    }
+
+    private static void range(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
+
+    private static String randomClientId() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        // 22 characters: within the 23 every MQTT server must accept.
+        return "hybridfog-" + HexFormat.of().formatHex(b);
+    }
+}

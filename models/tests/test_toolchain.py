@@ -1,0 +1,116 @@
+"""Tests of the model toolchain (quantization, MAC counting, calibration, export).
+
+    /usr/bin/python3 -m unittest discover -s models/tests -v
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from hybridfog_models.quant import BinaryActivation, QuantConv2d, binarize, freeze_quantized  # noqa: E402
+from hybridfog_models.macs import count_macs  # noqa: E402
+from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
+from hybridfog_models.export import export_partition  # noqa: E402
+
+
+class QuantTest(unittest.TestCase):
+    def test_binarize_maps_zero_to_plus_one(self):
+        self.assertEqual(binarize(torch.tensor([-0.5, 0.0, 2.0])).tolist(), [-1.0, 1.0, 1.0])
+
+    def test_straight_through_gradient_is_clipped(self):
+        x = torch.tensor([-2.0, -0.5, 0.5, 1.5], requires_grad=True)
+        binarize(x).sum().backward()
+        self.assertEqual(x.grad.tolist(), [0.0, 1.0, 1.0, 0.0])
+
+    def test_binary_weights_are_sign_times_channel_mean(self):
+        conv = QuantConv2d(1, 2, 1, bits=1)
+        with torch.no_grad():
+            conv.weight.copy_(torch.tensor([[[[0.5]]], [[[-2.0]]]]))
+        freeze_quantized(conv)
+        self.assertEqual(conv.weight.flatten().tolist(), [0.5, -2.0])  # 1x1 kernel: alpha = |w|
+        conv = QuantConv2d(1, 1, (1, 2), bits=1)
+        with torch.no_grad():
+            conv.weight.copy_(torch.tensor([[[[1.0, -3.0]]]]))
+        freeze_quantized(conv)
+        self.assertEqual(conv.weight.flatten().tolist(), [2.0, -2.0])  # alpha = mean(1, 3)
+
+    def test_k_bit_weights_take_at_most_2_pow_k_values(self):
+        conv = QuantConv2d(4, 8, 3, bits=2)
+        freeze_quantized(conv)
+        for c in range(8):
+            self.assertLessEqual(len(torch.unique(conv.weight[c])), 4)
+
+
+class MacsTest(unittest.TestCase):
+    def test_conv_and_linear_macs_by_bit_width(self):
+        net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), QuantConv2d(8, 4, 3, padding=1, bits=1),
+                            nn.Flatten(), nn.Linear(4 * 5 * 5, 10))
+        macs = count_macs(net, torch.zeros(2, 3, 5, 5))
+        self.assertEqual(macs[32], 8 * 25 * 3 * 9 + 100 * 10)
+        self.assertEqual(macs[1], 4 * 25 * 8 * 9)
+
+
+class ExitTest(unittest.TestCase):
+    def test_entropy_in_nats(self):
+        h = softmax_entropy_nats(np.array([[0.0, 0.0], [math.log(3), 0.0, 0.0][:2]]))
+        self.assertAlmostEqual(h[0], math.log(2), places=12)
+        p = np.array([0.75, 0.25])
+        self.assertAlmostEqual(h[1], -(p * np.log(p)).sum(), places=12)
+
+    def test_calibrated_threshold_keeps_accuracy_within_bound(self):
+        rng = np.random.RandomState(0)
+        labels = rng.randint(0, 10, 2000)
+        final = rng.randn(2000, 10); final[np.arange(2000), labels] += 4
+        exit_logits = rng.randn(2000, 10) * 2; exit_logits[np.arange(2000), labels] += 2
+        t = calibrate_entropy_threshold(exit_logits, final, labels, 0.01)
+        acc, rate = hybrid_outcome(exit_logits, final, labels, t)
+        cloud = (final.argmax(1) == labels).mean()
+        self.assertGreaterEqual(acc, cloud - 0.01)
+        self.assertGreater(rate, 0.0)
+        # a larger threshold would break the bound or not exist
+        acc_all, _ = hybrid_outcome(exit_logits, final, labels, 1e9)
+        self.assertLess(acc_all, cloud - 0.01)
+
+
+class ExportTest(unittest.TestCase):
+    def test_export_freezes_binary_weights_and_writes_metadata(self):
+        net = nn.Sequential(nn.BatchNorm2d(2), BinaryActivation(), QuantConv2d(2, 3, 3, bits=1)).eval()
+        freeze_quantized(net)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "p.onnx")
+            export_partition(net, torch.randn(1, 2, 5, 5), path, ["x"], ["y"], {"model": "t", "version": "1"})
+            model = onnx.load(path)
+            meta = {p.key: p.value for p in model.metadata_props}
+            self.assertEqual(json.loads(meta["hybridfog"]), {"model": "t", "version": "1"})
+            ops = {n.op_type for n in model.graph.node}
+            self.assertNotIn("Abs", ops)
+            self.assertNotIn("ReduceMean", ops)
+            self.assertEqual(model.graph.input[0].type.tensor_type.shape.dim[0].dim_param, "batch")
+
+
+class TrainingSmokeTest(unittest.TestCase):
+    def test_short_training_run_exports_both_partitions(self):
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "fashion-mnist", "train.py"),
+                            "--epochs", "1", "--limit-train", "512", "--val-size", "1000", "--out", d],
+                           check=True, capture_output=True, timeout=600)
+            for name in ("edge.onnx", "cloud.onnx", "metrics.json", "reference-predictions.csv"):
+                self.assertTrue(os.path.exists(os.path.join(d, name)), name)
+            meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(d, "edge.onnx")).metadata_props}["hybridfog"])
+            self.assertEqual(meta["partition"], "edge")
+            self.assertEqual(meta["exit_policy"]["unit"], "nats")
+            self.assertGreater(meta["macs"]["edge"]["1"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
