@@ -136,6 +136,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", help="start from the weights of a checkpoint (fresh optimizer and schedule)")
     ap.add_argument("--limit-train", type=int, default=0, help="smoke runs: use only N training images")
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
@@ -162,6 +163,10 @@ def main():
     steps_per_epoch = (len(xtr) + args.batch - 1) // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch)
     start_epoch = 0
+    if args.init_from:
+        ck = torch.load(args.init_from)
+        edge.load_state_dict(ck["edge"]); cloud.load_state_dict(ck["cloud"])
+        print(f"initialized from {args.init_from}", flush=True)
     ckpt_path = os.path.join(build, "checkpoint.pt")
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
@@ -233,7 +238,10 @@ def write_artifacts(args, edge, cloud, threshold, val, test, test_images):
 
     metrics = {"model": MODEL_NAME, "version": args.version, "threshold_nats": threshold,
                "command": "/usr/bin/python3 models/fashion-mnist/train.py " + " ".join(sys.argv[1:]),
-               "torch": torch.__version__, "macs": macs}
+               "torch": torch.__version__, "macs": macs,
+               "initialized_from": args.init_from,
+               "note": "stage 1: --epochs 15 --threads 2; stage 2 (this command): continued from stage 1's checkpoint"
+               if args.init_from else None}
     for split, (e, c, y) in (("validation", val), ("test", test)):
         acc, exit_rate = hybrid_outcome(e, c, y, threshold)
         metrics[split] = {"samples": int(len(y)), "cloud_only_accuracy": float((c.argmax(1) == y).mean()),

@@ -40,8 +40,10 @@ public final class ImagePreprocessor {
     public ImagePreprocessor(InputSpec spec) {
         this.spec = spec;
         long[] shape = spec.shape();
-        if (shape == null || shape.length != 3 || shape[1] < 1 || shape[2] < 1 || shape[1] > 65535 || shape[2] > 65535) {
-            throw new IllegalArgumentException("input shape must be [C, H, W] with H, W in 1..65535, got " + Arrays.toString(shape));
+        if (shape == null || shape.length != 3 || shape[0] != 1 && shape[0] != 3 || shape[1] < 1 || shape[2] < 1
+                || (double) shape[0] * shape[1] * shape[2] > Integer.MAX_VALUE) { // double: no overflow, exact below 2^53
+            throw new IllegalArgumentException("input shape must be [C, H, W] with C = 1 or 3 and at most 2^31 - 1 elements, got "
+                    + Arrays.toString(shape));
         }
         channels = spec.channels();
         height = spec.height();

@@ -10,15 +10,15 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 /** Maps {@link BusMessage} to and from Paho's MQTT 5 message and properties. */
-final class MessageMapping {
-    static final int QOS = 1;
+public final class MessageMapping {
+    public static final int QOS = 1;
     private static final byte[] EMPTY = new byte[0];
 
     private MessageMapping() {
     }
 
     /** A QoS 1, non-retained message carrying response topic, correlation data, content type and user properties. */
-    static MqttMessage toPaho(BusMessage m) {
+    public static MqttMessage toPaho(BusMessage m) {
         MqttProperties p = new MqttProperties();
         if (m.responseTopic() != null) {
             p.setResponseTopic(m.responseTopic());
@@ -41,7 +41,7 @@ final class MessageMapping {
      * The bus view of a received message. MQTT allows a user property key to repeat; the map keeps the
      * last value of each key.
      */
-    static BusMessage fromPaho(String topic, MqttMessage m) {
+    public static BusMessage fromPaho(String topic, MqttMessage m) {
         MqttProperties p = m.getProperties();
         if (p == null) {
             return new BusMessage(topic, m.getPayload(), null, null, null, Map.of());

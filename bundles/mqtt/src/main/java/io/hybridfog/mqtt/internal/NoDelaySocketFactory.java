@@ -10,7 +10,7 @@ import javax.net.SocketFactory;
  * waits on Nagle + delayed ACK (44–88 ms instead of ~0.2 ms on loopback, see stack notes).
  * Paho's TCP module calls {@link #createSocket()} and connects the socket itself.
  */
-final class NoDelaySocketFactory extends SocketFactory {
+public final class NoDelaySocketFactory extends SocketFactory {
     private final SocketFactory delegate = SocketFactory.getDefault();
 
     @Override

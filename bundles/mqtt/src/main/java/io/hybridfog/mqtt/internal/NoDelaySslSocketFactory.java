@@ -9,14 +9,14 @@ import javax.net.ssl.SSLSocketFactory;
  * TLS sockets with TCP_NODELAY, for {@code ssl://} URLs (Paho insists on an {@link SSLSocketFactory} there).
  * Trust and key material come from the JVM defaults ({@code javax.net.ssl.*} system properties).
  */
-final class NoDelaySslSocketFactory extends SSLSocketFactory {
+public final class NoDelaySslSocketFactory extends SSLSocketFactory {
     private final SSLSocketFactory delegate;
 
     NoDelaySslSocketFactory(SSLSocketFactory delegate) {
         this.delegate = delegate;
     }
 
-    NoDelaySslSocketFactory() {
+    public NoDelaySslSocketFactory() {
         this((SSLSocketFactory) SSLSocketFactory.getDefault());
     }
 

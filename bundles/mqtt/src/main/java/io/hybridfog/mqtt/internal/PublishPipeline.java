@@ -25,37 +25,43 @@ import java.util.concurrent.TimeUnit;
  * cannot stall message delivery). Messages that wait for a connection longer than {@code connectWaitMs}
  * fail with an {@link IOException}. Thread-safe.
  */
-final class PublishPipeline {
+public final class PublishPipeline {
 
     /** Hands one message to the MQTT client; must not block and must call back {@link #acked} or {@link #failed}. */
-    interface Sender {
+    public interface Sender {
         void send(Pending p) throws SendRefused, IOException;
     }
 
     /** Why the client did not take a message right now; the message is retried later. */
-    static final class SendRefused extends Exception {
+    public static final class SendRefused extends Exception {
         private static final long serialVersionUID = 1L;
         final boolean windowFull;
 
-        SendRefused(boolean windowFull, String message) {
+        public SendRefused(boolean windowFull, String message) {
             super(message, null, false, false);
             this.windowFull = windowFull;
         }
     }
 
     /** A message on its way; {@code deadlineNanos} bounds how long it may wait for a connection. */
-    static final class Pending {
+    public static final class Pending {
         final BusMessage message;
         final CompletableFuture<Void> future = new CompletableFuture<>();
         final long deadlineNanos;
+        long firstRefusalNanos; // guarded by the pipeline's lock; 0 = never refused
 
         Pending(BusMessage message, long deadlineNanos) {
             this.message = message;
             this.deadlineNanos = deadlineNanos;
         }
+
+        public BusMessage message() {
+            return message;
+        }
     }
 
     static final long RETRY_DELAY_MS = 2;
+    static final long MAX_RETRY_DELAY_MS = 128;
     static final long SWEEP_PERIOD_MS = 200;
 
     private final Object lock = new Object();
@@ -75,8 +81,9 @@ final class PublishPipeline {
     private boolean closed;
     private boolean draining;
     private boolean backingOff;
+    private int consecutiveRefusals;
 
-    PublishPipeline(Sender sender, int capacity, int maxInflight, long connectWaitMs, String brokerUrl,
+    public PublishPipeline(Sender sender, int capacity, int maxInflight, long connectWaitMs, String brokerUrl,
                     Executor completions, ScheduledExecutorService timer) {
         this.sender = sender;
         this.capacity = capacity;
@@ -90,7 +97,7 @@ final class PublishPipeline {
     }
 
     /** Queues a message; the future fails at once if the queue is full or the pipeline closed. */
-    CompletableFuture<Void> submit(BusMessage message) {
+    public CompletableFuture<Void> submit(BusMessage message) {
         Pending p = new Pending(message, System.nanoTime() + connectWaitNanos);
         synchronized (lock) {
             if (closed) {
@@ -111,7 +118,7 @@ final class PublishPipeline {
      *
      * @param serverReceiveMaximum the broker's Receive Maximum from CONNACK, or null to keep the last known one
      */
-    void connected(Integer serverReceiveMaximum) {
+    public void connected(Integer serverReceiveMaximum) {
         synchronized (lock) {
             connected = true;
             if (serverReceiveMaximum != null && serverReceiveMaximum > 0) {
@@ -121,40 +128,41 @@ final class PublishPipeline {
         drain();
     }
 
-    void disconnected() {
+    public void disconnected() {
         synchronized (lock) {
             connected = false;
         }
     }
 
     /** Current in-flight window (min of max.inflight and the broker's Receive Maximum). */
-    int window() {
+    public int window() {
         synchronized (lock) {
             return window;
         }
     }
 
     /** Messages waiting to be handed to the client. */
-    int queued() {
+    public int queued() {
         synchronized (lock) {
             return queue.size();
         }
     }
 
     /** PUBACK arrived (reason code &lt; 0x80). */
-    void acked(Pending p) {
+    public void acked(Pending p) {
         synchronized (lock) {
             if (!inFlight.remove(p)) {
                 return;
             }
             backingOff = false;
+            consecutiveRefusals = 0;
         }
         async(() -> p.future.complete(null));
         drain();
     }
 
     /** The broker or the client failed this message for good. */
-    void failed(Pending p, Throwable cause) {
+    public void failed(Pending p, Throwable cause) {
         synchronized (lock) {
             if (!inFlight.remove(p)) {
                 return;
@@ -165,7 +173,7 @@ final class PublishPipeline {
     }
 
     /** Fails every queued and in-flight message; later submits fail at once. */
-    void close() {
+    public void close() {
         List<Pending> dropped = new ArrayList<>();
         synchronized (lock) {
             closed = true;
@@ -203,20 +211,36 @@ final class PublishPipeline {
         try {
             sender.send(p);
         } catch (SendRefused r) {
+            long delayMs = 0;
+            boolean gaveUp = false;
             synchronized (lock) {
                 if (!inFlight.remove(p)) {
                     return; // closed meanwhile
                 }
-                queue.addFirst(p);
                 if (r.windowFull) {
-                    backingOff = true;
+                    long now = System.nanoTime();
+                    if (p.firstRefusalNanos == 0) {
+                        p.firstRefusalNanos = now;
+                    }
+                    // Bounded: a window that stays full (broker not acknowledging) fails the message eventually.
+                    gaveUp = now - p.firstRefusalNanos > connectWaitNanos;
+                    if (!gaveUp) {
+                        queue.addFirst(p);
+                        backingOff = true;
+                        delayMs = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS << Math.min(consecutiveRefusals++, 6));
+                    }
                 } else {
+                    queue.addFirst(p);
                     connected = false; // connectComplete will resume
                 }
             }
-            if (r.windowFull) {
+            if (gaveUp) {
+                IOException e = new IOException("publish to " + p.message.topic() + " refused by the client for "
+                        + TimeUnit.NANOSECONDS.toMillis(connectWaitNanos) + " ms: " + r.getMessage());
+                async(() -> p.future.completeExceptionally(e));
+            } else if (delayMs > 0) {
                 try {
-                    timer.schedule(this::endBackoff, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+                    timer.schedule(this::endBackoff, delayMs, TimeUnit.MILLISECONDS);
                 } catch (RejectedExecutionException closing) {
                     // the bus is closing; close() fails the queued message
                 }

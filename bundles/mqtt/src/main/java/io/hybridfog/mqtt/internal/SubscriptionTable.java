@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * subscription, as the broker intends, and shared filters ({@code $share/...}) route without string games.
  * Topic matching is the fallback for brokers without subscription identifiers. Thread-safe.
  */
-final class SubscriptionTable {
+public final class SubscriptionTable {
     /** One subscribed filter: its identifier and the handlers registered for it. */
-    record Entry(String filter, int subscriptionId, List<MessageHandler> handlers) {
+    public record Entry(String filter, int subscriptionId, List<MessageHandler> handlers) {
     }
 
     private static final int MAX_SUBSCRIPTION_ID = 268_435_455;
@@ -27,12 +27,12 @@ final class SubscriptionTable {
     private final AtomicInteger nextId = new AtomicInteger();
 
     /** The entry of a filter, or null. */
-    Entry get(String filter) {
+    public Entry get(String filter) {
         return byFilter.get(filter);
     }
 
     /** Creates the entry of a filter not subscribed yet, with a fresh subscription identifier and one handler. */
-    Entry create(String filter, MessageHandler handler) {
+    public Entry create(String filter, MessageHandler handler) {
         int id = nextId.updateAndGet(i -> i >= MAX_SUBSCRIPTION_ID ? 1 : i + 1);
         Entry e = new Entry(filter, id, new CopyOnWriteArrayList<>(List.of(handler)));
         byFilter.put(filter, e);
@@ -40,17 +40,17 @@ final class SubscriptionTable {
         return e;
     }
 
-    void remove(Entry e) {
+    public void remove(Entry e) {
         byFilter.remove(e.filter(), e);
         byId.remove(e.subscriptionId(), e);
     }
 
-    Collection<Entry> all() {
+    public Collection<Entry> all() {
         return List.copyOf(byFilter.values());
     }
 
     /** Entries a received message belongs to: by subscription identifiers if the broker sent any, else by topic. */
-    List<Entry> route(String topic, List<Integer> subscriptionIds) {
+    public List<Entry> route(String topic, List<Integer> subscriptionIds) {
         List<Entry> out = new ArrayList<>(1);
         if (subscriptionIds != null && !subscriptionIds.isEmpty()) {
             for (Integer id : subscriptionIds) {

@@ -3,14 +3,14 @@ package io.hybridfog.mqtt.internal;
 import org.eclipse.paho.mqttv5.common.util.MqttTopicValidator;
 
 /** Topic name and filter checks, including MQTT 5 shared subscriptions ({@code $share/<group>/<filter>}). */
-final class TopicFilters {
+public final class TopicFilters {
     private static final String SHARE = "$share/";
 
     private TopicFilters() {
     }
 
     /** @throws IllegalArgumentException if the name is empty or holds a wildcard */
-    static void validateTopicName(String topic) {
+    public static void validateTopicName(String topic) {
         if (topic == null || topic.isEmpty()) {
             throw new IllegalArgumentException("topic must not be empty");
         }
@@ -20,7 +20,7 @@ final class TopicFilters {
     }
 
     /** @throws IllegalArgumentException if the filter (after a {@code $share/<group>/} prefix) is invalid */
-    static void validateFilter(String filter) {
+    public static void validateFilter(String filter) {
         if (filter == null || filter.isEmpty()) {
             throw new IllegalArgumentException("topic filter must not be empty");
         }
@@ -35,7 +35,7 @@ final class TopicFilters {
     }
 
     /** The filter without a {@code $share/<group>/} prefix. */
-    static String unshared(String filter) {
+    public static String unshared(String filter) {
         if (!filter.startsWith(SHARE)) {
             return filter;
         }
@@ -44,7 +44,7 @@ final class TopicFilters {
     }
 
     /** True if the topic name matches the filter (a shared filter matches like its inner filter). */
-    static boolean matches(String filter, String topic) {
+    public static boolean matches(String filter, String topic) {
         return MqttTopicValidator.isMatched(unshared(filter), topic);
     }
 }

@@ -1,4 +1,4 @@
-package io.hybridfog.mqtt.internal;
+package io.hybridfog.mqtt;
 
 /** An invalid configuration value; {@link #key()} names the configuration key (e.g. {@code broker.url}). */
 public final class SettingException extends IllegalArgumentException {

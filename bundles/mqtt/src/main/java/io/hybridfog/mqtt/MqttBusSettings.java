@@ -1,4 +1,4 @@
-package io.hybridfog.mqtt.internal;
+package io.hybridfog.mqtt;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,0 +1,54 @@
+package io.hybridfog.cloud.internal;
+
+import java.util.Map;
+
+/**
+ * Validated settings of the cloud worker (configuration PID {@code io.hybridfog.cloud}).
+ *
+ * @param offloadSubscription topic filter of offload requests (key {@code offload.subscription}, default
+ *                            {@value #DEFAULT_OFFLOAD_SUBSCRIPTION}: an MQTT 5 shared subscription, so the workers
+ *                            of one group share the load)
+ * @param workers             threads running the cloud partition (key {@code workers})
+ * @param queueCapacity       requests waiting for a worker; beyond it a request gets an OVERLOADED error reply
+ *                            (key {@code queue.capacity})
+ * @param maxPayloadBytes     largest request payload accepted, bytes (key {@code max.payload.bytes})
+ */
+public record CloudWorkerSettings(String offloadSubscription, int workers, int queueCapacity, int maxPayloadBytes) {
+    public static final String DEFAULT_OFFLOAD_SUBSCRIPTION = "$share/hybridfog-cloud/hybridfog/offload/+";
+    public static final int DEFAULT_WORKERS = 2;
+    public static final int DEFAULT_QUEUE_CAPACITY = 1000;
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 4 << 20;
+
+    public CloudWorkerSettings {
+        if (offloadSubscription == null || offloadSubscription.isBlank()) {
+            throw new SettingException("offload.subscription", "must not be empty");
+        }
+        if (offloadSubscription.startsWith("$share/") && offloadSubscription.split("/", 3).length < 3) {
+            throw new SettingException("offload.subscription", "must be $share/<group>/<filter>, got '" + offloadSubscription + "'");
+        }
+        range("workers", workers, 1, 256);
+        range("queue.capacity", queueCapacity, 1, 1_000_000);
+        range("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+    }
+
+    public static CloudWorkerSettings defaults() {
+        return new CloudWorkerSettings(DEFAULT_OFFLOAD_SUBSCRIPTION, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY,
+                DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
+    public static CloudWorkerSettings parse(Map<String, ?> properties) {
+        ConfigValues c = new ConfigValues(properties);
+        return new CloudWorkerSettings(
+                c.string("offload.subscription", DEFAULT_OFFLOAD_SUBSCRIPTION),
+                c.integer("workers", DEFAULT_WORKERS),
+                c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
+                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
+    }
+
+    private static void range(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
+}

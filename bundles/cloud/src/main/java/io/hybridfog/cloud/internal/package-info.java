@@ -1,0 +1,2 @@
+/** Cloud worker implementation; not exported. */
+package io.hybridfog.cloud.internal;

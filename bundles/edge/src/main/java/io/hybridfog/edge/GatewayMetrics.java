@@ -1,0 +1,42 @@
+package io.hybridfog.edge;
+
+import io.hybridfog.api.ErrorCode;
+import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Counters of one edge gateway since it started (or since {@link #reset()}). Registered as an OSGi service by
+ * every active gateway with the service property {@code gateway.id}. Thread-safe.
+ */
+@ProviderType
+public interface GatewayMetrics {
+
+    /** The gateway's {@code gateway.id}. */
+    String gatewayId();
+
+    /** A consistent-enough copy of the counters (each counter is read atomically, not all together). */
+    Snapshot snapshot();
+
+    /** Sets every counter to 0 (for benchmarks). */
+    void reset();
+
+    /**
+     * @param samples         samples received on the samples topic (including rejected ones)
+     * @param edgeExits       samples answered by the early exit
+     * @param offloads        samples whose features were sent to the cloud
+     * @param cloudResults    offloaded samples answered by the cloud
+     * @param errors          error results by code (codes with 0 omitted)
+     * @param resultsPublished results the broker acknowledged
+     * @param publishFailures results (or offload requests) that could not be published
+     * @param queued          samples waiting for a worker now
+     * @param pendingOffloads offloads waiting for the cloud now
+     */
+    record Snapshot(long samples, long edgeExits, long offloads, long cloudResults, Map<ErrorCode, Long> errors,
+                    long resultsPublished, long publishFailures, int queued, int pendingOffloads) {
+
+        /** Sum of all error results. */
+        public long errorTotal() {
+            return errors.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+}

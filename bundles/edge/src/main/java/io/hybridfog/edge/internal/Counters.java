@@ -1,0 +1,65 @@
+package io.hybridfog.edge.internal;
+
+import io.hybridfog.api.ErrorCode;
+import io.hybridfog.edge.GatewayMetrics;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+
+/** The gateway's counters; {@code queued} and {@code pendingOffloads} are read live from their sources. */
+final class Counters implements GatewayMetrics {
+    private final String gatewayId;
+    private final IntSupplier queued;
+    private final IntSupplier pendingOffloads;
+    final LongAdder samples = new LongAdder();
+    final LongAdder edgeExits = new LongAdder();
+    final LongAdder offloads = new LongAdder();
+    final LongAdder cloudResults = new LongAdder();
+    final LongAdder resultsPublished = new LongAdder();
+    final LongAdder publishFailures = new LongAdder();
+    private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
+
+    Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads) {
+        this.gatewayId = gatewayId;
+        this.queued = queued;
+        this.pendingOffloads = pendingOffloads;
+        for (ErrorCode c : ErrorCode.values()) {
+            errors.put(c, new LongAdder());
+        }
+    }
+
+    void error(ErrorCode code) {
+        errors.get(code).increment();
+    }
+
+    @Override
+    public String gatewayId() {
+        return gatewayId;
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        Map<ErrorCode, Long> e = new EnumMap<>(ErrorCode.class);
+        errors.forEach((c, n) -> {
+            long v = n.sum();
+            if (v != 0) {
+                e.put(c, v);
+            }
+        });
+        return new Snapshot(samples.sum(), edgeExits.sum(), offloads.sum(), cloudResults.sum(), Collections.unmodifiableMap(e),
+                resultsPublished.sum(), publishFailures.sum(), queued.getAsInt(), pendingOffloads.getAsInt());
+    }
+
+    @Override
+    public void reset() {
+        samples.reset();
+        edgeExits.reset();
+        offloads.reset();
+        cloudResults.reset();
+        resultsPublished.reset();
+        publishFailures.reset();
+        errors.values().forEach(LongAdder::reset);
+    }
+}

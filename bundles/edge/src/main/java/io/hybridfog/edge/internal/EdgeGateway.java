@@ -1,0 +1,326 @@
+package io.hybridfog.edge.internal;
+
+import io.hybridfog.api.EdgeOutput;
+import io.hybridfog.api.EdgePartition;
+import io.hybridfog.api.EnergyModel;
+import io.hybridfog.api.ErrorCode;
+import io.hybridfog.api.ExitDecision;
+import io.hybridfog.api.ExitPolicy;
+import io.hybridfog.api.HybridFogException;
+import io.hybridfog.api.InferenceResult;
+import io.hybridfog.api.ModelDescriptor;
+import io.hybridfog.api.Tensor;
+import io.hybridfog.api.transport.BusMessage;
+import io.hybridfog.api.transport.MessageBus;
+import io.hybridfog.api.transport.Subscription;
+import io.hybridfog.codec.ResultCodec;
+import io.hybridfog.codec.SampleDecoder;
+import io.hybridfog.codec.Softmax;
+import io.hybridfog.codec.TensorCodec;
+import io.hybridfog.edge.GatewayMetrics;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The edge gateway: receives device samples, runs the edge partition and the exit policy, offloads uncertain samples
+ * to the cloud and publishes exactly one result per sample.
+ *
+ * <p>Threads: the bus's delivery thread only enqueues samples (a full queue answers OVERLOADED at once) and completes
+ * offload replies; {@code workers} threads decode and run the edge partition; no thread ever waits for the cloud
+ * (an offload completes asynchronously on the reply, or on the timer thread at {@code offload.timeout.ms}).
+ *
+ * <p>Topics and payloads (docs/wire-format.md):
+ * <ul>
+ * <li>in: {@code samples.topic}, payload PNG/JPEG or HFT, correlation data = sample id (UTF-8), optional user
+ * property {@code model};</li>
+ * <li>offload: {@code offload.topic.prefix + model}, payload HFT features (BINARY if the model's features are binary,
+ * else FLOAT32) naming model and version, response topic {@code replies.topic.prefix + gateway.id}, correlation data
+ * = request key, content type {@value CloudReplies#TENSOR_CONTENT_TYPE};</li>
+ * <li>out: {@code results.topic.prefix + deviceId}, payload {@link ResultCodec} JSON, correlation data = the sample's
+ * correlation data, content type {@code application/json}.</li>
+ * </ul>
+ */
+public final class EdgeGateway implements AutoCloseable {
+    /** User property a sample may carry to pick a model other than the configured one. */
+    public static final String MODEL_PROPERTY = "model";
+    private static final System.Logger LOG = System.getLogger(EdgeGateway.class.getName());
+    private static final long STOP_WAIT_MS = 5000;
+
+    private final MessageBus bus;
+    private final Supplier<? extends Collection<? extends EdgePartition>> partitions;
+    private final Supplier<? extends Collection<? extends ExitPolicy>> policies;
+    private final GatewaySettings settings;
+    private final Results results;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledThreadPoolExecutor timer;
+    private final OffloadTracker offloads;
+    private final Counters counters;
+    private final Map<String, SampleDecoder> decoders = new ConcurrentHashMap<>();
+    private volatile Subscription samplesSubscription;
+    private volatile Subscription repliesSubscription;
+
+    /**
+     * @param partitions live view of the installed edge partitions (read per sample)
+     * @param policies   live view of the installed exit policies (read per sample)
+     */
+    public EdgeGateway(MessageBus bus, Supplier<? extends Collection<? extends EdgePartition>> partitions,
+                       Supplier<? extends Collection<? extends ExitPolicy>> policies, EnergyModel energy,
+                       GatewaySettings settings) {
+        this.bus = bus;
+        this.partitions = partitions;
+        this.policies = policies;
+        this.settings = settings;
+        this.results = new Results(energy);
+        this.workers = new ThreadPoolExecutor(settings.workers(), settings.workers(), 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(settings.queueCapacity()), named("hybridfog-edge-worker-" + settings.gatewayId()));
+        this.timer = new ScheduledThreadPoolExecutor(1, named("hybridfog-edge-timer-" + settings.gatewayId()));
+        timer.setRemoveOnCancelPolicy(true); // cancelled offload timeouts must not pile up
+        this.offloads = new OffloadTracker(timer, settings.offloadTimeoutMs(), settings.queueCapacity());
+        this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size);
+    }
+
+    /**
+     * Subscribes to the replies topic, then to the samples topic.
+     *
+     * @throws IOException if a subscription fails (the gateway is then closed)
+     */
+    public void start() throws IOException {
+        try {
+            repliesSubscription = bus.subscribe(settings.repliesTopic(), this::onReply);
+            samplesSubscription = bus.subscribe(settings.samplesTopic(), this::onSample);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.log(Level.INFO, "edge gateway {0} serving {1} (model {2}, replies on {3})", settings.gatewayId(),
+                settings.samplesTopic(), settings.model(), settings.repliesTopic());
+    }
+
+    public GatewayMetrics metrics() {
+        return counters;
+    }
+
+    public GatewaySettings settings() {
+        return settings;
+    }
+
+    /**
+     * Stops taking samples, lets queued ones finish for up to 5 s (the rest get INTERNAL "gateway stopping"), fails
+     * pending offloads with OFFLOAD_FAILED and unsubscribes. Idempotent.
+     */
+    @Override
+    public void close() {
+        closeQuietly(samplesSubscription);
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                for (Runnable r : workers.shutdownNow()) {
+                    if (r instanceof SampleTask t) {
+                        publish(t.sample, Results.error(t.sample, null, ErrorCode.INTERNAL, "gateway stopping"));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        offloads.failAll("gateway stopping");
+        closeQuietly(repliesSubscription);
+        timer.shutdownNow();
+    }
+
+    /** Delivery thread: enqueue only. */
+    void onSample(BusMessage m) {
+        counters.samples.increment();
+        Sample s = Sample.of(m, System.nanoTime());
+        try {
+            workers.execute(new SampleTask(s));
+        } catch (RejectedExecutionException full) {
+            publish(s, Results.error(s, null, ErrorCode.OVERLOADED, workers.isShutdown() ? "gateway stopping"
+                    : "gateway queue full (" + settings.queueCapacity() + " samples waiting); retry later"));
+        }
+    }
+
+    /** Delivery thread: hand the reply to the waiting request; decoding happens in its completion. */
+    void onReply(BusMessage m) {
+        String key = m.correlationData() == null ? null : new String(m.correlationData(), StandardCharsets.UTF_8);
+        if (!offloads.complete(key, m)) {
+            LOG.log(Level.DEBUG, "reply without a pending request (late or foreign): {0}", key);
+        }
+    }
+
+    private final class SampleTask implements Runnable {
+        final Sample sample;
+
+        SampleTask(Sample sample) {
+            this.sample = sample;
+        }
+
+        @Override
+        public void run() {
+            process(sample);
+        }
+    }
+
+    /** Worker thread: decode, edge partition, exit decision; then answer or offload. Never throws. */
+    private void process(Sample s) {
+        ModelDescriptor d = null;
+        try {
+            if (s.sampleId() == null) {
+                throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, s.correlationData() == null
+                        || s.correlationData().length == 0 ? "sample has no sample id (MQTT 5 correlation data)"
+                        : "sample id (MQTT 5 correlation data) is not UTF-8");
+            }
+            String modelName = s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
+            Collection<? extends EdgePartition> installed = partitions.get();
+            EdgePartition partition = Partitions.newest(installed, modelName);
+            if (partition == null) {
+                throw new HybridFogException(ErrorCode.UNKNOWN_MODEL, "no edge partition of model '" + modelName
+                        + "' is installed; installed: " + Partitions.installed(installed));
+            }
+            d = partition.descriptor();
+            ExitRule rule = exitRule(d);
+            Tensor input = decoder(d).decode(s.message().payload());
+            EdgeOutput out = partition.run(input);
+            float[] exitLogits = firstRow(out.exitLogits(), d.numClasses(), "exit logits");
+            ExitDecision decision = rule.policy().decide(exitLogits, rule.threshold());
+            if (decision.exitAtEdge()) {
+                counters.edgeExits.increment();
+                publish(s, results.edge(s, d, decision));
+            } else {
+                offload(s, d, decision, out.features());
+            }
+        } catch (HybridFogException e) {
+            publish(s, Results.error(s, d, e.code(), e.getMessage()));
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            LOG.log(Level.ERROR, "sample " + s.sampleId() + " from " + s.deviceId() + " failed", e);
+            publish(s, Results.error(s, d, ErrorCode.INTERNAL, "internal error: " + e));
+        }
+    }
+
+    private void offload(Sample s, ModelDescriptor d, ExitDecision decision, Tensor features) throws HybridFogException {
+        TensorCodec.Encoding enc = d.features().binary() ? TensorCodec.Encoding.BINARY : TensorCodec.Encoding.FLOAT32;
+        byte[] hft = TensorCodec.encode(features, enc, d.name(), d.version());
+        OffloadTracker.Pending request = offloads.register();
+        counters.offloads.increment();
+        request.reply().whenComplete((reply, error) -> finishOffload(s, d, decision, hft.length, reply, error));
+        BusMessage m = new BusMessage(settings.offloadTopicPrefix() + d.name(), hft, settings.repliesTopic(),
+                request.keyBytes(), CloudReplies.TENSOR_CONTENT_TYPE, Map.of());
+        bus.publish(m).whenComplete((ok, error) -> {
+            if (error != null) {
+                counters.publishFailures.increment();
+                offloads.fail(request.key(), new HybridFogException(ErrorCode.OFFLOAD_FAILED,
+                        "cannot send the offload request: " + unwrap(error).getMessage()));
+            }
+        });
+    }
+
+    /** Reply, failure or timeout of an offload; runs on the delivery or timer thread, never throws. */
+    private void finishOffload(Sample s, ModelDescriptor d, ExitDecision decision, long offloadBytes, BusMessage reply,
+                               Throwable error) {
+        try {
+            if (error != null) {
+                Throwable cause = unwrap(error);
+                ErrorCode code = cause instanceof HybridFogException h ? h.code() : ErrorCode.OFFLOAD_FAILED;
+                publish(s, Results.error(s, d, code, cause.getMessage(), offloadBytes));
+                return;
+            }
+            double[] p = Softmax.probabilities(CloudReplies.logits(reply, d));
+            counters.cloudResults.increment();
+            publish(s, results.cloud(s, d, decision, p, offloadBytes));
+        } catch (HybridFogException e) {
+            publish(s, Results.error(s, d, e.code(), e.getMessage(), offloadBytes));
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            LOG.log(Level.ERROR, "completing offloaded sample " + s.sampleId() + " failed", e);
+            publish(s, Results.error(s, d, ErrorCode.INTERNAL, "internal error: " + e, offloadBytes));
+        }
+    }
+
+    /** Publishes the one result of a sample; a result that cannot be encoded becomes an INTERNAL error. */
+    private void publish(Sample s, InferenceResult r) {
+        InferenceResult timed = Results.withLatency(r, s.elapsedMs());
+        byte[] json;
+        try {
+            json = ResultCodec.toJson(timed);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, "cannot encode result of sample " + s.sampleId() + ": " + e.getMessage());
+            timed = Results.withLatency(Results.error(s, null, ErrorCode.INTERNAL, "result not encodable: " + e.getMessage()),
+                    s.elapsedMs());
+            json = ResultCodec.toJson(timed);
+        }
+        if (timed.isError()) {
+            counters.error(timed.error());
+        }
+        BusMessage m = new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
+                CloudReplies.JSON_CONTENT_TYPE, Map.of());
+        bus.publish(m).whenComplete((ok, error) -> {
+            if (error == null) {
+                counters.resultsPublished.increment();
+            } else {
+                counters.publishFailures.increment();
+                LOG.log(Level.WARNING, "result of sample " + s.sampleId() + " for " + s.deviceId()
+                        + " not published: " + unwrap(error).getMessage());
+            }
+        });
+    }
+
+    private ExitRule exitRule(ModelDescriptor d) throws HybridFogException {
+        try {
+            return ExitRule.resolve(d, policies.get(), settings.exitPolicy(), settings.exitThreshold());
+        } catch (SettingException e) {
+            throw new HybridFogException(ErrorCode.INTERNAL, "gateway configuration: " + e.getMessage());
+        }
+    }
+
+    private SampleDecoder decoder(ModelDescriptor d) {
+        return decoders.computeIfAbsent(d.id(), id -> new SampleDecoder(d.input(), settings.maxPayloadBytes()));
+    }
+
+    /** Row 0 of a [1, n] tensor. */
+    private static float[] firstRow(Tensor t, int n, String what) throws HybridFogException {
+        if (t.shape().length != 2 || t.shape()[0] != 1 || t.shape()[1] != n) {
+            throw new HybridFogException(ErrorCode.INTERNAL, what + " have shape " + Arrays.toString(t.shape())
+                    + ", expected [1, " + n + "]");
+        }
+        return t.data();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private static void closeQuietly(Subscription s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "unsubscribe failed: " + e);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        java.util.concurrent.ThreadFactory base = Executors.defaultThreadFactory();
+        return r -> {
+            Thread t = base.newThread(r);
+            t.setName(name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,102 @@
+package io.hybridfog.edge.internal;
+
+import java.util.Map;
+
+/**
+ * Validated settings of the edge gateway (configuration PID {@code io.hybridfog.edge}). The constructor checks
+ * every value and throws {@link SettingException} naming the key.
+ *
+ * @param gatewayId          this gateway's id, one topic level (key {@code gateway.id}, required)
+ * @param samplesTopic       topic filter devices publish samples to; the device id is the last level of the actual
+ *                           topic (key {@code samples.topic}, default {@value #DEFAULT_SAMPLES_TOPIC}; may be a
+ *                           {@code $share/<group>/...} filter so several gateways share devices)
+ * @param resultsTopicPrefix results go to prefix + device id (key {@code results.topic.prefix})
+ * @param offloadTopicPrefix offload requests go to prefix + model name (key {@code offload.topic.prefix})
+ * @param repliesTopicPrefix the cloud answers on prefix + gateway id (key {@code replies.topic.prefix})
+ * @param model              default model name, used when a sample names none (key {@code model}, required)
+ * @param exitPolicy         exit policy name; null = each model's own from its metadata (key {@code exit.policy})
+ * @param exitThreshold      threshold in the policy's unit; null = the model's calibrated one (key {@code exit.threshold});
+ *                           required when {@code exitPolicy} differs from the model's policy
+ * @param offloadTimeoutMs   how long an offloaded sample waits for the cloud, ms (key {@code offload.timeout.ms})
+ * @param workers            threads running decode + edge partition (key {@code workers})
+ * @param queueCapacity      samples waiting for a worker; also the most offloads pending at once (key {@code queue.capacity})
+ * @param maxPayloadBytes    largest sample payload accepted, bytes (key {@code max.payload.bytes})
+ */
+public record GatewaySettings(String gatewayId, String samplesTopic, String resultsTopicPrefix, String offloadTopicPrefix,
+                              String repliesTopicPrefix, String model, String exitPolicy, Double exitThreshold,
+                              long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
+
+    public static final String DEFAULT_SAMPLES_TOPIC = "hybridfog/samples/+";
+    public static final String DEFAULT_RESULTS_TOPIC_PREFIX = "hybridfog/results/";
+    public static final String DEFAULT_OFFLOAD_TOPIC_PREFIX = "hybridfog/offload/";
+    public static final String DEFAULT_REPLIES_TOPIC_PREFIX = "hybridfog/offload-replies/";
+    public static final long DEFAULT_OFFLOAD_TIMEOUT_MS = 5000;
+    public static final int DEFAULT_WORKERS = 2;
+    public static final int DEFAULT_QUEUE_CAPACITY = 1000;
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+    public GatewaySettings {
+        Topics.checkLevel("gateway.id", gatewayId);
+        Topics.checkFilter("samples.topic", samplesTopic);
+        Topics.checkPrefix("results.topic.prefix", resultsTopicPrefix);
+        Topics.checkPrefix("offload.topic.prefix", offloadTopicPrefix);
+        Topics.checkPrefix("replies.topic.prefix", repliesTopicPrefix);
+        Topics.checkLevel("model", model);
+        if (exitPolicy != null && exitPolicy.isBlank()) {
+            exitPolicy = null;
+        }
+        if (exitThreshold != null && exitThreshold.isNaN()) {
+            throw new SettingException("exit.threshold", "must not be NaN");
+        }
+        range("offload.timeout.ms", offloadTimeoutMs, 1, 600_000);
+        range("workers", workers, 1, 256);
+        range("queue.capacity", queueCapacity, 1, 1_000_000);
+        range("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+    }
+
+    /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
+    public static GatewaySettings of(String gatewayId, String model) {
+        return new GatewaySettings(gatewayId, DEFAULT_SAMPLES_TOPIC, DEFAULT_RESULTS_TOPIC_PREFIX,
+                DEFAULT_OFFLOAD_TOPIC_PREFIX, DEFAULT_REPLIES_TOPIC_PREFIX, model, null, null,
+                DEFAULT_OFFLOAD_TIMEOUT_MS, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+
+    /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
+    public static GatewaySettings parse(Map<String, ?> properties) {
+        ConfigValues c = new ConfigValues(properties);
+        return new GatewaySettings(
+                c.string("gateway.id", null),
+                c.string("samples.topic", DEFAULT_SAMPLES_TOPIC),
+                c.string("results.topic.prefix", DEFAULT_RESULTS_TOPIC_PREFIX),
+                c.string("offload.topic.prefix", DEFAULT_OFFLOAD_TOPIC_PREFIX),
+                c.string("replies.topic.prefix", DEFAULT_REPLIES_TOPIC_PREFIX),
+                c.string("model", null),
+                c.string("exit.policy", null),
+                c.optionalDouble("exit.threshold"),
+                c.longValue("offload.timeout.ms", DEFAULT_OFFLOAD_TIMEOUT_MS),
+                c.integer("workers", DEFAULT_WORKERS),
+                c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
+                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
+    }
+
+    /** The topic this gateway receives cloud replies on: {@code replies.topic.prefix + gateway.id}. */
+    public String repliesTopic() {
+        return repliesTopicPrefix + gatewayId;
+    }
+
+    public GatewaySettings withExit(String policy, Double threshold) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, policy, threshold, offloadTimeoutMs, workers, queueCapacity, maxPayloadBytes);
+    }
+
+    public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, workers, queueCapacity, maxPayloadBytes);
+    }
+
+    private static void range(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
+}

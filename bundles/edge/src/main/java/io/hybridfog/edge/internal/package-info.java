@@ -1,0 +1,2 @@
+/** Edge gateway implementation; not exported. */
+package io.hybridfog.edge.internal;

@@ -1,0 +1,158 @@
+package io.hybridfog.mqtt.internal;
+
+import io.hybridfog.api.transport.MessageBus;
+import io.hybridfog.mqtt.MqttBusSettings;
+import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.SettingException;
+import java.lang.System.Logger.Level;
+import java.util.Hashtable;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Configuration PID {@code io.hybridfog.mqtt} (or factory configurations of it, one bus each): connects a
+ * {@link PahoMessageBus} and registers it as a {@link MessageBus} service once the first connection succeeds,
+ * so consumers activate only when the broker is reachable (later outages are bridged by reconnecting).
+ *
+ * <p>The service is registered by hand, not by DS, so that configuration values (the password) do not become
+ * service properties; it carries only {@code broker.url} and {@code client.id}. Consumers can select a bus with a
+ * target filter, e.g. {@code bus.target=(client.id=gateway-1)}.
+ */
+@Component(configurationPid = MqttMessageBusComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        immediate = true, service = {})
+@Designate(ocd = MqttMessageBusComponent.Config.class)
+public final class MqttMessageBusComponent {
+    public static final String PID = "io.hybridfog.mqtt";
+    private static final System.Logger LOG = System.getLogger(MqttMessageBusComponent.class.getName());
+
+    @ObjectClassDefinition(name = "HybridFog MQTT message bus",
+            description = "MQTT 5 connection (Eclipse Paho): QoS 1, persistent session, automatic reconnect.")
+    public @interface Config {
+        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port")
+        String broker_url();
+
+        @AttributeDefinition(name = "Client id", required = false, description = "Empty: hybridfog-<random>")
+        String client_id() default "";
+
+        @AttributeDefinition(name = "User name", required = false)
+        String username() default "";
+
+        @AttributeDefinition(name = "Password", required = false, type = AttributeType.PASSWORD)
+        String password() default "";
+
+        @AttributeDefinition(name = "Keep-alive (s)", min = "0", max = "65535")
+        int keepalive_s() default MqttBusSettings.DEFAULT_KEEPALIVE_S;
+
+        @AttributeDefinition(name = "Session expiry (s)", min = "0", max = "4294967295",
+                description = "How long the broker keeps the session (subscriptions, queued QoS 1 messages) across a connection loss")
+        long session_expiry_s() default MqttBusSettings.DEFAULT_SESSION_EXPIRY_S;
+
+        @AttributeDefinition(name = "Connect timeout (s)", min = "1", max = "3600",
+                description = "Per connect attempt; also how long publish/subscribe wait for a connection")
+        int connect_timeout_s() default MqttBusSettings.DEFAULT_CONNECT_TIMEOUT_S;
+
+        @AttributeDefinition(name = "Max in-flight publishes", min = "1", max = "65535",
+                description = "Lowered further to the broker's Receive Maximum")
+        int max_inflight() default MqttBusSettings.DEFAULT_MAX_INFLIGHT;
+
+        @AttributeDefinition(name = "Publish queue capacity", min = "1", max = "1000000")
+        int publish_queue_capacity() default MqttBusSettings.DEFAULT_PUBLISH_QUEUE_CAPACITY;
+
+        @AttributeDefinition(name = "Max reconnect delay (s)", min = "1", max = "3600")
+        int reconnect_max_delay_s() default MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S;
+    }
+
+    private final Object lock = new Object();
+    private PahoMessageBus bus;
+    private ServiceRegistration<MessageBus> registration; // guarded by lock
+    private boolean active; // guarded by lock
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) throws ConfigurationException {
+        MqttBusSettings settings;
+        try {
+            settings = parse(properties);
+            bus = new PahoMessageBus(settings);
+        } catch (SettingException e) {
+            LOG.log(Level.ERROR, "invalid configuration " + PID + ": " + e.getMessage());
+            throw new ConfigurationException(e.key(), e.getMessage());
+        }
+        synchronized (lock) {
+            active = true;
+        }
+        PahoMessageBus b = bus;
+        b.onFirstConnect(() -> register(context, b));
+        b.start();
+    }
+
+    @Deactivate
+    void deactivate() {
+        ServiceRegistration<MessageBus> reg;
+        synchronized (lock) {
+            active = false;
+            reg = registration;
+            registration = null;
+        }
+        if (reg != null) {
+            try {
+                reg.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // bundle stopping
+            }
+        }
+        bus.close();
+    }
+
+    /** Parses and validates a configuration dictionary; {@link SettingException} names the offending key. */
+    static MqttBusSettings parse(Map<String, ?> properties) {
+        ConfigValues c = new ConfigValues(properties);
+        return new MqttBusSettings(
+                c.string("broker.url", null),
+                c.string("client.id", null),
+                c.string("username", null),
+                c.secret("password"),
+                c.integer("keepalive.s", MqttBusSettings.DEFAULT_KEEPALIVE_S),
+                c.longValue("session.expiry.s", MqttBusSettings.DEFAULT_SESSION_EXPIRY_S),
+                c.integer("connect.timeout.s", MqttBusSettings.DEFAULT_CONNECT_TIMEOUT_S),
+                c.integer("max.inflight", MqttBusSettings.DEFAULT_MAX_INFLIGHT),
+                c.integer("publish.queue.capacity", MqttBusSettings.DEFAULT_PUBLISH_QUEUE_CAPACITY),
+                c.integer("reconnect.max.delay.s", MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S));
+    }
+
+    private void register(BundleContext context, PahoMessageBus b) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("broker.url", b.settings().brokerUrl());
+        props.put("client.id", b.clientId());
+        props.put(Constants.SERVICE_DESCRIPTION, "HybridFog MQTT 5 message bus");
+        synchronized (lock) {
+            if (!active) {
+                return;
+            }
+        }
+        // Registered outside the lock: consumers activate (and subscribe) synchronously inside registerService.
+        ServiceRegistration<MessageBus> reg = context.registerService(MessageBus.class, b, props);
+        boolean keep;
+        synchronized (lock) {
+            keep = active;
+            if (keep) {
+                registration = reg;
+            }
+        }
+        if (!keep) {
+            reg.unregister(); // deactivated meanwhile
+            return;
+        }
+        LOG.log(Level.INFO, "MessageBus {0} registered", b.clientId());
+    }
+}

@@ -1,0 +1,83 @@
+package io.hybridfog.mqtt.internal;
+
+import io.hybridfog.mqtt.MqttBusSettings;
+import io.hybridfog.mqtt.SettingException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MqttBusSettingsTest {
+
+    @Test
+    void acceptsTcpAndSslAndAddsDefaultPorts() {
+        assertEquals("tcp://127.0.0.1:1883", MqttBusSettings.of("tcp://127.0.0.1", null).brokerUrl());
+        assertEquals("ssl://broker.example:8883", MqttBusSettings.of("ssl://broker.example", null).brokerUrl());
+        assertEquals("tcp://localhost:11883", MqttBusSettings.of(" tcp://localhost:11883 ", null).brokerUrl());
+        assertTrue(MqttBusSettings.of("ssl://h:1", "x").tls());
+    }
+
+    @Test
+    void rejectsBadUrlsNamingTheKey() {
+        for (String bad : new String[] {null, "", "http://h:1883", "h:1883", "tcp://:1883", "tcp://h:1883/path",
+                "tcp://h:70000", "tcp://user@h:1883", "tcp://h h"}) {
+            SettingException e = assertThrows(SettingException.class, () -> MqttBusSettings.of(bad, null), String.valueOf(bad));
+            assertEquals("broker.url", e.key());
+            assertTrue(e.getMessage().startsWith("broker.url: "), e.getMessage());
+        }
+    }
+
+    @Test
+    void generatesClientIdWithin23Characters() {
+        String a = MqttBusSettings.of("tcp://h", null).clientId();
+        String b = MqttBusSettings.of("tcp://h", "  ").clientId();
+        assertTrue(a.matches("hybridfog-[0-9a-f]{12}"), a);
+        assertTrue(a.length() <= 23);
+        assertNotEquals(a, b);
+        assertEquals("gw-1", MqttBusSettings.of("tcp://h", " gw-1 ").clientId());
+    }
+
+    @Test
+    void rangesNameTheirKeys() {
+        Map<String, Object> props = new HashMap<>(Map.of("broker.url", "tcp://h"));
+        assertKey("keepalive.s", props, "keepalive.s", -1);
+        assertKey("session.expiry.s", props, "session.expiry.s", 4_294_967_296L);
+        assertKey("connect.timeout.s", props, "connect.timeout.s", 0);
+        assertKey("max.inflight", props, "max.inflight", 0);
+        assertKey("publish.queue.capacity", props, "publish.queue.capacity", 0);
+        assertKey("reconnect.max.delay.s", props, "reconnect.max.delay.s", 0);
+        assertKey("keepalive.s", props, "keepalive.s", "thirty");
+        assertKey("broker.url", new HashMap<>(), "client.id", "x");
+    }
+
+    @Test
+    void parsesStringsAsFileInstallDeliversThem() {
+        MqttBusSettings s = MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://10.0.0.1:1884", "client.id", "gw",
+                "keepalive.s", "15", "session.expiry.s", "3600", "max.inflight", " 7 ", "password", " p w "));
+        assertEquals(15, s.keepAliveS());
+        assertEquals(3600, s.sessionExpiryS());
+        assertEquals(7, s.maxInflight());
+        assertEquals(" p w ", s.password());
+        assertEquals(MqttBusSettings.DEFAULT_CONNECT_TIMEOUT_S, s.connectTimeoutS());
+    }
+
+    @Test
+    void passwordNeverInToString() {
+        MqttBusSettings s = MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://h", "username", "u", "password", "s3cr3t-pw"));
+        assertFalse(s.toString().contains("s3cr3t-pw"), s.toString());
+        assertTrue(s.toString().contains("password=<set>"));
+    }
+
+    private static void assertKey(String expectedKey, Map<String, Object> base, String key, Object value) {
+        Map<String, Object> props = new HashMap<>(base);
+        props.put(key, value);
+        SettingException e = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(props));
+        assertEquals(expectedKey, e.key(), e.getMessage());
+    }
+}

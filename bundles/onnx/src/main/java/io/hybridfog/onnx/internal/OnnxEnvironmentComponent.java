@@ -1,0 +1,55 @@
+package io.hybridfog.onnx.internal;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import io.hybridfog.onnx.OnnxEnvironment;
+import io.hybridfog.onnx.OnnxPartitions;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * Owns the JVM's ONNX Runtime environment. An invalid configuration fails activation (the reason is logged by
+ * Declarative Services), so no model is served with settings nobody asked for.
+ */
+@Component(service = OnnxEnvironment.class, configurationPid = OnnxEnvironmentComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = OnnxRuntimeConfig.class)
+public class OnnxEnvironmentComponent implements OnnxEnvironment {
+    static final String PID = "io.hybridfog.onnx";
+    private static final System.Logger LOG = System.getLogger(OnnxEnvironmentComponent.class.getName());
+
+    private OnnxSettings settings;
+    private OrtEnvironment environment;
+
+    @Activate
+    void activate(Map<String, Object> properties) throws OrtException {
+        settings = OnnxSettings.from(properties);
+        environment = OnnxPartitions.sharedEnvironment();
+        LOG.log(Level.INFO, "ONNX Runtime {0} ready (telemetry disabled, {1}={2})",
+                environment.getVersion(), OnnxSettings.INTRA_OP_THREADS, settings.intraOpThreads());
+        if (!"1".equals(System.getenv("ORT_DISABLE_TELEMETRY"))) {
+            LOG.log(Level.WARNING, "ORT_DISABLE_TELEMETRY=1 is not set for this process: ONNX Runtime may write "
+                    + "telemetry files under ~/.cache/Microsoft/DeveloperTools and /tmp/mat-debug-*.log");
+        }
+    }
+
+    @Override
+    public OrtEnvironment environment() {
+        return environment;
+    }
+
+    @Override
+    public int intraOpThreads() {
+        return settings.intraOpThreads();
+    }
+
+    @Override
+    public SessionOptions newSessionOptions() throws OrtException {
+        return OnnxPartitions.sessionOptions(settings.intraOpThreads());
+    }
+}

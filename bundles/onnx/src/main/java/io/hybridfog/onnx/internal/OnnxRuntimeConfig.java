@@ -1,0 +1,15 @@
+package io.hybridfog.onnx.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration of PID {@code io.hybridfog.onnx}; validated by {@link OnnxSettings}. */
+@ObjectClassDefinition(name = "HybridFog ONNX Runtime",
+        description = "Session settings for every model partition. A change reloads all model bundles.")
+public @interface OnnxRuntimeConfig {
+
+    @AttributeDefinition(name = "Intra-op threads", min = "1",
+            description = "Threads ONNX Runtime uses inside one operator of one inference (intra.op.threads). "
+                    + "1 runs each inference on the calling thread; parallel requests still run in parallel.")
+    int intra_op_threads() default OnnxSettings.DEFAULT_INTRA_OP_THREADS;
+}

@@ -1,0 +1,14 @@
+/**
+ * Edge and cloud partitions of hybrid models on ONNX Runtime.
+ *
+ * <p>Inside OSGi this bundle owns the JVM's single {@code OrtEnvironment} ({@link io.hybridfog.onnx.OnnxEnvironment}
+ * service, configuration PID {@code io.hybridfog.onnx}) and registers an {@link io.hybridfog.api.EdgePartition} or
+ * {@link io.hybridfog.api.CloudPartition} service for every partition of every started model bundle
+ * (headers and metadata: docs/model-format.md).
+ *
+ * <p>Outside OSGi (tests, benchmarks, tooling) the same code is reached through {@link io.hybridfog.onnx.OnnxPartitions}
+ * (one partition from ONNX bytes) and {@link io.hybridfog.onnx.ModelBundleLoader} (a whole model bundle jar).
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("0.1.0")
+package io.hybridfog.onnx;

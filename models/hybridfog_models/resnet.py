@@ -1,0 +1,139 @@
+"""CIFAR ResNet-32 (He et al., CVPR 2016: 3 stages x 5 basic blocks, 16/32/64 channels) and its
+conditionally deep hybrid variants (Long, Chakraborty, Roy, arXiv 2005.10851).
+
+Hybrid: the edge holds conv1 (full precision) and the first `cut` basic blocks with quantized
+convolutions (BN -> k-bit activation -> k-bit conv, XNOR-Net style for k = 1); batch norm, the 1x1
+shortcut convolutions and every classifier stay full precision. The early exit (average pool + FC)
+sits after block `cut`; the cloud holds the remaining blocks and the final classifier.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .quant import QuantActivation, QuantConv2d
+
+BLOCKS_PER_STAGE = 5
+WIDTHS = (16, 32, 64)
+# named cut points: number of basic blocks on the edge
+CUTS = {"s1": 5, "s2b3": 8, "s3b2": 12}
+
+
+class BasicBlock(nn.Module):
+    """Full precision: conv-BN-ReLU-conv-BN + shortcut, ReLU (option B 1x1 shortcut when shape changes)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = _shortcut(cin, cout, stride)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class QuantBlock(nn.Module):
+    """Quantized: BN -> k-bit activation -> k-bit conv, twice, + full-precision shortcut."""
+
+    def __init__(self, cin, cout, stride, bits):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.act1 = QuantActivation(bits)
+        self.conv1 = QuantConv2d(cin, cout, 3, stride=stride, padding=1, bits=bits)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.act2 = QuantActivation(bits)
+        self.conv2 = QuantConv2d(cout, cout, 3, padding=1, bits=bits)
+        self.shortcut = _shortcut(cin, cout, stride)
+
+    def forward(self, x):
+        out = self.conv1(self.act1(self.bn1(x)))
+        out = self.conv2(self.act2(self.bn2(out)))
+        return out + self.shortcut(x)
+
+
+def _shortcut(cin, cout, stride):
+    if stride == 1 and cin == cout:
+        return nn.Identity()
+    return nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+
+def _block_specs():
+    specs, cin = [], 16
+    for stage, width in enumerate(WIDTHS):
+        for b in range(BLOCKS_PER_STAGE):
+            specs.append((cin, width, 2 if (b == 0 and stage > 0) else 1))
+            cin = width
+    return specs
+
+
+class ResNet32(nn.Module):
+    """Full-precision baseline: image (N,3,32,32) float32 -> logits (N,classes)."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.blocks = nn.Sequential(*[BasicBlock(*s) for s in _block_specs()])
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+class HybridEdge(nn.Module):
+    """image (N,3,32,32) -> exit logits (N,classes), features (N,C,H,W) at the cut (float32)."""
+
+    def __init__(self, cut, bits, classes=10):
+        super().__init__()
+        specs = _block_specs()[:cut]
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.blocks = nn.Sequential(*[QuantBlock(*s, bits=bits) for s in specs])
+        width = specs[-1][1]
+        self.exit_bn = nn.BatchNorm2d(width)
+        self.exit_fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        f = self.blocks(F.relu(self.bn1(self.conv1(x))))
+        exit_logits = self.exit_fc(F.adaptive_avg_pool2d(F.relu(self.exit_bn(f)), 1).flatten(1))
+        return exit_logits, f
+
+
+class HybridCloud(nn.Module):
+    """features (N,C,H,W) -> logits (N,classes); full precision."""
+
+    def __init__(self, cut, classes=10):
+        super().__init__()
+        self.blocks = nn.Sequential(*[BasicBlock(*s) for s in _block_specs()[cut:]])
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, f):
+        x = self.blocks(f)
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def init_hybrid_from_baseline(edge, cloud, baseline):
+    """Copies matching full-precision weights (conv1, block convs, shortcuts, BN, fc) into a hybrid."""
+    base = baseline.state_dict()
+    edge_sd, cloud_sd = edge.state_dict(), cloud.state_dict()
+    cut = len(edge.blocks)
+    for k in list(edge_sd):
+        src = k
+        if k.startswith("blocks.") and (".bn1." in k or ".bn2." in k):
+            continue  # quantized blocks put BN before the conv: different statistics
+        if src in base and base[src].shape == edge_sd[k].shape:
+            edge_sd[k] = base[src].clone()
+    for k in list(cloud_sd):
+        if k.startswith("blocks."):
+            i = int(k.split(".")[1])
+            src = "blocks." + str(i + cut) + k[len("blocks." + str(i)):]
+        else:
+            src = k
+        if src in base and base[src].shape == cloud_sd[k].shape:
+            cloud_sd[k] = base[src].clone()
+    edge.load_state_dict(edge_sd)
+    cloud.load_state_dict(cloud_sd)

@@ -1,0 +1,631 @@
+package io.hybridfog.itest;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hybridfog.api.CloudPartition;
+import io.hybridfog.api.EdgeOutput;
+import io.hybridfog.api.EdgePartition;
+import io.hybridfog.api.ErrorCode;
+import io.hybridfog.api.HybridFogException;
+import io.hybridfog.api.ModelDescriptor;
+import io.hybridfog.api.PartitionProperties;
+import io.hybridfog.api.Tensor;
+import io.hybridfog.edge.GatewayMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * The HybridFog runtime in a real Felix 7 (Pax Exam native container): exactly the demo runtime's bundles plus the
+ * Fashion-MNIST model bundle, configured through ConfigAdmin with the demo configuration pointed at a private
+ * Mosquitto on loopback; a simulated device publishes real images over MQTT 5 and reads the JSON results.
+ * Expected outputs come from the training side (models/fashion-mnist/reference-predictions.csv, metrics.json,
+ * preprocess-reference.json), not from the Java code under test.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HybridFogRuntimeTest {
+    /** Images per end-to-end run taken from the t10k IDX file (beside the committed PNGs). */
+    static final int IDX_SAMPLES = 300;
+    /** Exit decisions are compared with the reference only for entropies at least this far from the threshold. */
+    static final double DECISION_MARGIN_NATS = 0.002;
+    /** Samples a device has in flight at once (published, no result yet). */
+    static final int WINDOW = 8;
+
+    private static boolean ready;
+    private static String modelName;
+    private static String modelVersion;
+    private static double activeThreshold;
+    private static List<FashionMnist.Reference> refs;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        Path target = Path.of(System.getProperty("hybridfog.itest.target", "target")).toAbsolutePath();
+        Broker.start();
+        Path fileinstall = Files.createDirectories(target.resolve("itest-fileinstall"));
+        return options(
+                cleanCaches(true),
+                workingDirectory(target.resolve("pax-exam").toString()),
+                // bundles see only what the framework exports, not the surefire class path
+                frameworkProperty("felix.bootdelegation.implicit").value("false"),
+                // as in the runtime: gogo must not stop the framework when stdin is closed
+                frameworkProperty("gosh.args").value("--nointeractive"),
+                // the demo runtime's FileInstall, watching an empty folder (configuration comes from ConfigAdmin below)
+                frameworkProperty("felix.fileinstall.dir").value(fileinstall.toString()),
+                frameworkProperty("felix.fileinstall.log.level").value("2"),
+                // Pax Exam's pax-logging-api logs to stdout (surefire-reports/*-output.txt); its default is DEBUG
+                frameworkProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"),
+                junitBundles(),
+                composite(RuntimeBundles.options()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // 1. the model bundle's partition services
+
+    @Test
+    public void modelBundleRegistersEdgeAndCloudPartitionsWithDescriptor() throws Exception {
+        setUpRuntime();
+        JsonNode metrics = FashionMnist.metrics();
+        String filter = InFramework.modelFilter(modelName);
+        Collection<ServiceReference<EdgePartition>> edges = InFramework.references(EdgePartition.class, filter);
+        Collection<ServiceReference<CloudPartition>> clouds = InFramework.references(CloudPartition.class, filter);
+        assertEquals("EdgePartition services " + filter, 1, edges.size());
+        assertEquals("CloudPartition services " + filter, 1, clouds.size());
+        ServiceReference<EdgePartition> er = edges.iterator().next();
+        ServiceReference<CloudPartition> cr = clouds.iterator().next();
+        for (ServiceReference<?> r : List.of(er, cr)) {
+            assertEquals(r + " " + PartitionProperties.MODEL, metrics.get("model").asText(), r.getProperty(PartitionProperties.MODEL));
+            assertEquals(r + " " + PartitionProperties.VERSION, metrics.get("version").asText(), r.getProperty(PartitionProperties.VERSION));
+        }
+        ModelDescriptor ed = InFramework.context().getService(er).descriptor();
+        ModelDescriptor cd = InFramework.context().getService(cr).descriptor();
+        for (ModelDescriptor d : List.of(ed, cd)) {
+            assertEquals("name", modelName, d.name());
+            assertEquals("version", modelVersion, d.version());
+            assertEquals("labels", FashionMnist.LABELS, d.labels());
+            assertEquals(10, d.numClasses());
+            assertEquals("input name", "image", d.input().name());
+            assertArrayEquals("input shape C,H,W", new long[] {1, 28, 28}, d.input().shape());
+            assertEquals("pixel scale", 255f, d.input().pixelScale(), 0f);
+            assertArrayEquals("mean", new float[] {0.2860f}, d.input().mean(), 0f);
+            assertArrayEquals("std", new float[] {0.3530f}, d.input().std(), 0f);
+            assertEquals("color", "grayscale", d.input().color());
+            assertEquals("features name", "features", d.features().name());
+            assertArrayEquals("features shape", new long[] {128, 7, 7}, d.features().shape());
+            assertTrue("binary features", d.features().binary());
+            assertEquals("exit output", "exit_logits", d.exitOutput());
+            assertEquals("features output", "features", d.featuresOutput());
+            assertEquals("cloud output", "logits", d.cloudOutput());
+            assertEquals("exit policy", "entropy", d.exitPolicy().policy());
+            assertEquals("threshold unit", "nats", d.exitPolicy().unit());
+            assertEquals("calibrated threshold (metrics.json threshold_nats)", metrics.get("threshold_nats").asDouble(),
+                    d.exitPolicy().threshold(), 1e-9);
+            JsonNode macs = metrics.get("macs");
+            assertEquals("edge MACs by bits", bitsMap(macs.get("edge")), d.macs().edgeByBits());
+            assertEquals("cloud MACs by bits", bitsMap(macs.get("cloud")), d.macs().cloudByBits());
+            assertEquals("exit MACs", macs.get("edge_exit_fp32").asLong(), d.macs().edgeExitFp32());
+            assertEquals("reference MACs", macs.get("reference_fp32").asLong(), d.macs().referenceFp32());
+        }
+    }
+
+    /** The partition services run the committed ONNX files: PyTorch's outputs for the preprocessed reference images. */
+    @Test
+    public void partitionServicesReproduceTrainingSideOutputs() throws Exception {
+        setUpRuntime();
+        EdgePartition edge = InFramework.edge(modelName, 10_000);
+        CloudPartition cloud = InFramework.cloud(modelName, 10_000);
+        JsonNode pre = FashionMnist.preprocessReference();
+        List<String> names = new ArrayList<>();
+        pre.fieldNames().forEachRemaining(names::add);
+        names.sort(null);
+        assertTrue("preprocess-reference.json has images", names.size() >= 4);
+        int n = names.size();
+        float[] batch = new float[n * 784];
+        for (int i = 0; i < n; i++) {
+            JsonNode v = pre.get(names.get(i));
+            assertEquals(784, v.size());
+            for (int j = 0; j < 784; j++) {
+                batch[i * 784 + j] = (float) v.get(j).asDouble();
+            }
+        }
+        EdgeOutput out = edge.run(new Tensor(new long[] {n, 1, 28, 28}, batch));
+        assertArrayEquals("exit logits shape", new long[] {n, 10}, out.exitLogits().shape());
+        assertArrayEquals("features shape", new long[] {n, 128, 7, 7}, out.features().shape());
+        for (float f : out.features().data()) {
+            if (f != 1f && f != -1f) {
+                fail("binary features must be exactly -1 or +1, got " + f);
+            }
+        }
+        Tensor logits = cloud.run(out.features());
+        assertArrayEquals("cloud logits shape", new long[] {n, 10}, logits.shape());
+        for (int i = 0; i < n; i++) {
+            FashionMnist.Reference r = refs.get(Integer.parseInt(names.get(i).substring(5, 10)));
+            float[] e = Arrays.copyOfRange(out.exitLogits().data(), i * 10, i * 10 + 10);
+            float[] c = Arrays.copyOfRange(logits.data(), i * 10, i * 10 + 10);
+            assertEquals(names.get(i) + " exit argmax", r.exitPred(), argmax(e));
+            assertEquals(names.get(i) + " exit entropy (nats)", r.exitEntropyNats(), entropyNats(e), 2e-3);
+            assertEquals(names.get(i) + " cloud argmax", r.cloudPred(), argmax(c));
+        }
+        try {
+            edge.run(new Tensor(new long[] {1, 1, 27, 28}, new float[27 * 28]));
+            fail("a 27x28 input must be refused");
+        } catch (HybridFogException e) {
+            assertEquals(ErrorCode.WRONG_SHAPE, e.code());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // 2. end to end over MQTT 5
+
+    @Test
+    public void classifiesRealImagesEndToEndOverMqtt() throws Exception {
+        setUpRuntime();
+        byte[][] idx = FashionMnist.testImages();
+        int[] labels = FashionMnist.testLabels();
+        assertEquals(10_000, idx.length);
+        assertEquals(refs.size(), labels.length);
+
+        // sample id -> (t10k index, payload)
+        Map<String, Integer> indexOf = new LinkedHashMap<>();
+        Map<String, byte[]> payloads = new LinkedHashMap<>();
+        for (Path p : FashionMnist.committedPngs()) {
+            byte[] png = Files.readAllBytes(p);
+            int index = FashionMnist.indexOfPng(p);
+            assertArrayEquals(p + " is t10k image " + index, idx[index], FashionMnist.pixelsOfPng(png));
+            String id = "png-" + p.getFileName();
+            indexOf.put(id, index);
+            payloads.put(id, png);
+        }
+        assertTrue("committed PNGs in models/fashion-mnist/png", payloads.size() >= 4);
+        for (int k = 0; k < IDX_SAMPLES; k++) {
+            int index = 8 + 33 * k; // spread over the test set
+            String id = "idx-" + index;
+            indexOf.put(id, index);
+            payloads.put(id, FashionMnist.png(idx[index]));
+        }
+
+        // The model's calibrated threshold, unless the reference says that it sends (almost) all of these samples
+        // the same way: then a threshold between the reference entropies is set through ConfigAdmin.
+        double threshold = activeThreshold;
+        double[] entropies = indexOf.values().stream().mapToDouble(i -> refs.get(i).exitEntropyNats()).sorted().toArray();
+        long expectedCloud = Arrays.stream(entropies).filter(h -> h >= activeThreshold).count();
+        boolean override = expectedCloud < 10 || entropies.length - expectedCloud < 10;
+        if (override) {
+            threshold = splitThreshold(entropies, 0.75);
+            System.out.println("end to end: calibrated threshold " + activeThreshold + " nats sends " + expectedCloud + " of "
+                    + entropies.length + " samples to the cloud; exit.threshold=" + threshold + " set through ConfigAdmin");
+            reconfigureEdge(Map.of("exit.threshold", Double.toString(threshold)));
+        }
+        GatewayMetrics.Snapshot before;
+        GatewayMetrics.Snapshot after;
+        Map<String, Device.Received> results;
+        double seconds;
+        try (Device device = new Device(InFramework.brokerUrl(), "itest-e2e")) {
+            before = InFramework.service(GatewayMetrics.class, null, 10_000).snapshot();
+            long t0 = System.nanoTime();
+            results = sendAll(device, payloads, 50_000);
+            seconds = (System.nanoTime() - t0) / 1e9;
+            Thread.sleep(500); // late duplicates would arrive now
+            assertExactlyOneResultEach(device, payloads.keySet());
+            assertTrue("device problems: " + device.problems(), device.problems().isEmpty());
+            after = InFramework.service(GatewayMetrics.class, null, 10_000).snapshot();
+        } finally {
+            if (override) {
+                reconfigureEdge(Map.of());
+                warmUp();
+            }
+        }
+
+        int n = payloads.size();
+        int edgeExits = 0, cloudExits = 0, correct = 0, matchesReference = 0, decisionChecked = 0, decisionMatches = 0;
+        List<String> mismatches = new ArrayList<>();
+        for (Map.Entry<String, Device.Received> e : results.entrySet()) {
+            String id = e.getKey();
+            JsonNode r = e.getValue().json();
+            assertWire(e.getValue(), id, "itest-e2e");
+            int index = indexOf.get(id);
+            FashionMnist.Reference ref = refs.get(index);
+            assertNull(id + " error " + r, r.get("error"));
+            assertEquals(id + " deviceId", "itest-e2e", text(r, "deviceId"));
+            assertEquals(id + " model", modelName, text(r, "model"));
+            assertEquals(id + " modelVersion", modelVersion, text(r, "modelVersion"));
+            int predicted = r.get("predictedClass").asInt();
+            assertTrue(id + " class " + predicted, predicted >= 0 && predicted < 10);
+            assertEquals(id + " label", FashionMnist.LABELS.get(predicted), text(r, "label"));
+            double confidence = r.get("confidence").asDouble();
+            assertTrue(id + " confidence " + confidence, confidence >= 0.1 - 1e-9 && confidence <= 1 + 1e-9);
+            String exit = text(r, "exit");
+            int expected;
+            if ("EDGE".equals(exit)) {
+                edgeExits++;
+                expected = ref.exitPred();
+                assertEquals(id + " offloadBytes at EDGE", 0, r.get("offloadBytes").asLong());
+            } else if ("CLOUD".equals(exit)) {
+                cloudExits++;
+                expected = ref.cloudPred();
+                assertTrue(id + " offloadBytes at CLOUD", r.get("offloadBytes").asLong() > 0);
+            } else {
+                throw new AssertionError(id + " exit must be EDGE or CLOUD: " + r);
+            }
+            if (predicted == labels[index]) {
+                correct++;
+            }
+            if (predicted == expected) {
+                matchesReference++;
+            } else {
+                mismatches.add(id + " " + exit + " predicted " + predicted + ", reference " + expected);
+            }
+            // the exit decision follows the threshold wherever the reference entropy is not too close to it
+            if (Math.abs(ref.exitEntropyNats() - threshold) > DECISION_MARGIN_NATS) {
+                decisionChecked++;
+                if ((ref.exitEntropyNats() < threshold) == "EDGE".equals(exit)) {
+                    decisionMatches++;
+                }
+            }
+        }
+        String summary = String.format("%d samples in %.1f s: EDGE %d, CLOUD %d, accuracy %.4f, reference agreement %.4f, "
+                        + "exit decisions %d/%d as the reference entropy and threshold %.4f say; mismatches %s",
+                n, seconds, edgeExits, cloudExits, correct / (double) n, matchesReference / (double) n,
+                decisionMatches, decisionChecked, threshold, mismatches);
+        System.out.println("end to end: " + summary);
+        assertEquals(summary, n, results.size());
+        assertTrue("both exits must occur: " + summary, edgeExits > 0 && cloudExits > 0);
+        assertTrue("accuracy >= 0.85: " + summary, correct >= 0.85 * n);
+        assertTrue("reference agreement >= 0.99: " + summary, matchesReference >= 0.99 * n);
+        assertTrue("exit decisions >= 0.99 as the reference says: " + summary, decisionMatches >= 0.99 * decisionChecked);
+        // the gateway's own counters saw the same traffic
+        assertEquals("GatewayMetrics samples", n, after.samples() - before.samples());
+        assertEquals("GatewayMetrics edgeExits", edgeExits, after.edgeExits() - before.edgeExits());
+        assertEquals("GatewayMetrics offloads", cloudExits, after.offloads() - before.offloads());
+        assertEquals("GatewayMetrics cloudResults", cloudExits, after.cloudResults() - before.cloudResults());
+        assertEquals("GatewayMetrics errors", before.errorTotal(), after.errorTotal());
+        assertEquals("GatewayMetrics publishFailures", before.publishFailures(), after.publishFailures());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // exit threshold override through ConfigAdmin
+
+    /**
+     * exit.threshold of PID io.hybridfog.edge, changed at run time: 0 nats sends every sample to the cloud, 3 nats
+     * (above ln 10) answers every one at the edge; each answer is the reference prediction of that exit.
+     */
+    @Test
+    public void exitThresholdOverrideThroughConfigAdminMovesTheExit() throws Exception {
+        setUpRuntime();
+        byte[][] idx = FashionMnist.testImages();
+        Map<String, byte[]> payloads = new LinkedHashMap<>();
+        Map<String, Integer> indexOf = new LinkedHashMap<>();
+        for (int k = 0; k < 20; k++) {
+            int index = 5000 + 97 * k;
+            indexOf.put("t-" + index, index);
+            payloads.put("t-" + index, FashionMnist.png(idx[index]));
+        }
+        try {
+            for (String threshold : List.of("0", "3")) {
+                reconfigureEdge(Map.of("exit.threshold", threshold));
+                String expectedExit = threshold.equals("0") ? "CLOUD" : "EDGE";
+                try (Device device = new Device(InFramework.brokerUrl(), "itest-threshold-" + threshold)) {
+                    Map<String, Device.Received> results = sendAll(device, payloads, 30_000);
+                    Thread.sleep(300);
+                    assertExactlyOneResultEach(device, payloads.keySet());
+                    for (Map.Entry<String, Device.Received> e : results.entrySet()) {
+                        JsonNode r = e.getValue().json();
+                        FashionMnist.Reference ref = refs.get(indexOf.get(e.getKey()));
+                        assertNull(e.getKey() + " error: " + r, r.get("error"));
+                        assertEquals("exit.threshold=" + threshold + ": " + r, expectedExit, text(r, "exit"));
+                        assertEquals("exit.threshold=" + threshold + ": " + r,
+                                expectedExit.equals("EDGE") ? ref.exitPred() : ref.cloudPred(), r.get("predictedClass").asInt());
+                    }
+                }
+            }
+        } finally {
+            reconfigureEdge(Map.of());
+            warmUp();
+        }
+    }
+
+    /**
+     * Applies the demo configuration of io.hybridfog.edge plus overrides, and waits until the gateway runs with it:
+     * DS re-registers GatewayMetrics with the configuration as service properties once activate (which subscribes)
+     * has returned.
+     */
+    private static void reconfigureEdge(Map<String, String> overrides) throws Exception {
+        Map<String, String> values = new LinkedHashMap<>(InFramework.demoConfiguration(modelName).get("io.hybridfog.edge"));
+        values.putAll(overrides);
+        InFramework.configure("io.hybridfog.edge", values);
+        InFramework.awaitConfigurationApplied(Map.of("io.hybridfog.edge", values), 20_000);
+        StringBuilder filter = new StringBuilder("(&(gateway.id=" + values.get("gateway.id") + ")");
+        filter.append(overrides.containsKey("exit.threshold")
+                ? "(exit.threshold=" + overrides.get("exit.threshold") + ")" : "(!(exit.threshold=*))");
+        InFramework.reference(GatewayMetrics.class, filter.append(")").toString(), 20_000);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // 3. malformed payloads
+
+    @Test
+    public void malformedPayloadGetsErrorResultAndNextSampleIsStillClassified() throws Exception {
+        setUpRuntime();
+        Path pngFile = FashionMnist.committedPngs().get(1);
+        byte[] png = Files.readAllBytes(pngFile);
+        FashionMnist.Reference ref = refs.get(FashionMnist.indexOfPng(pngFile));
+        Map<String, byte[]> bad = new LinkedHashMap<>();
+        bad.put("bad-text", "this is not an image".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        bad.put("bad-truncated-png", Arrays.copyOf(png, 40)); // PNG signature and IHDR, no image data
+        try (Device device = new Device(InFramework.brokerUrl(), "itest-malformed")) {
+            for (Map.Entry<String, byte[]> b : bad.entrySet()) {
+                device.publish(b.getKey(), b.getValue());
+                Device.Received r = device.await(b.getKey(), 15_000);
+                assertNotNull("no result for " + b.getKey() + " within 15 s\n" + InFramework.describe(), r);
+                JsonNode j = r.json();
+                assertWire(r, b.getKey(), "itest-malformed");
+                assertEquals(b.getKey() + ": " + j, ErrorCode.MALFORMED_PAYLOAD.name(), text(j, "error"));
+                assertEquals(b.getKey() + " deviceId", "itest-malformed", text(j, "deviceId"));
+                assertEquals(b.getKey() + " predictedClass", -1, j.get("predictedClass").asInt());
+                assertNull(b.getKey() + " exit", j.get("exit"));
+                assertNull(b.getKey() + " label", j.get("label"));
+                assertNotNull(b.getKey() + " errorMessage", text(j, "errorMessage"));
+            }
+            device.publish("good-after-bad", png);
+            Device.Received r = device.await("good-after-bad", 15_000);
+            assertNotNull("no result for the valid sample after the malformed ones\n" + InFramework.describe(), r);
+            JsonNode j = r.json();
+            assertWire(r, "good-after-bad", "itest-malformed");
+            assertNull("valid sample after malformed ones: " + j, j.get("error"));
+            String exit = text(j, "exit");
+            int expected = "EDGE".equals(exit) ? ref.exitPred() : ref.cloudPred();
+            assertEquals("valid sample after malformed ones: " + j, expected, j.get("predictedClass").asInt());
+            Thread.sleep(300);
+            List<String> ids = new ArrayList<>(bad.keySet());
+            ids.add("good-after-bad");
+            assertExactlyOneResultEach(device, ids);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** Publishes every sample with at most WINDOW in flight; returns sample id -> first result. */
+    private static Map<String, Device.Received> sendAll(Device device, Map<String, byte[]> payloads, long timeoutMs)
+            throws Exception {
+        Semaphore window = new Semaphore(WINDOW);
+        java.util.Set<String> expected = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        expected.addAll(payloads.keySet());
+        device.onResult(r -> {
+            if (expected.remove(r.sampleId())) {
+                window.release();
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Map.Entry<String, byte[]> e : payloads.entrySet()) {
+            long left = deadline - System.nanoTime();
+            if (!window.tryAcquire(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                fail("no room in the window of " + WINDOW + " within " + timeoutMs + " ms; still waiting for "
+                        + expected.size() + " results, e.g. " + expected.stream().limit(10).toList() + "\n" + InFramework.describe());
+            }
+            device.publish(e.getKey(), e.getValue());
+        }
+        while (!expected.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue("no result within " + timeoutMs + " ms for " + expected.size() + " samples, e.g. "
+                + expected.stream().limit(10).toList() + "\n" + InFramework.describe(), expected.isEmpty());
+        Map<String, Device.Received> first = new TreeMap<>();
+        for (String id : payloads.keySet()) {
+            first.put(id, device.results(id).get(0));
+        }
+        return first;
+    }
+
+    /** Result wire format: on the device's result topic, sample id echoed as correlation data, JSON content type. */
+    private static void assertWire(Device.Received r, String sampleId, String deviceId) {
+        assertEquals(sampleId + " topic", Device.RESULTS + deviceId, r.topic());
+        assertEquals(sampleId + " correlation data", sampleId, r.correlationData());
+        assertEquals(sampleId + " content type", "application/json", r.contentType());
+        assertEquals(sampleId + " sampleId", sampleId, r.sampleId());
+    }
+
+    private static void assertExactlyOneResultEach(Device device, Collection<String> ids) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Device.Received r : device.allResults()) {
+            counts.merge(String.valueOf(r.sampleId()), 1, Integer::sum);
+        }
+        Map<String, Integer> wrong = new TreeMap<>();
+        for (String id : ids) {
+            int c = counts.getOrDefault(id, 0);
+            if (c != 1) {
+                wrong.put(id, c);
+            }
+        }
+        for (String id : counts.keySet()) {
+            if (!ids.contains(id)) {
+                wrong.put("unexpected " + id, counts.get(id));
+            }
+        }
+        assertTrue("every sample must get exactly one result; wrong counts: " + wrong, wrong.isEmpty());
+    }
+
+    /**
+     * Once per framework: applies the demo configuration through ConfigAdmin, waits for the partitions and the bus,
+     * and warms the pipeline up until a clearly-easy sample came back from the EDGE and a clearly-hard one from the
+     * CLOUD (so the gateway and the cloud worker are both subscribed before the measured tests publish).
+     */
+    private static synchronized void setUpRuntime() throws Exception {
+        if (ready) {
+            return;
+        }
+        JsonNode metrics = FashionMnist.metrics();
+        modelName = metrics.get("model").asText();
+        modelVersion = metrics.get("version").asText();
+        refs = FashionMnist.references();
+        Map<String, Map<String, String>> config = InFramework.demoConfiguration(modelName);
+        for (String pid : List.of("io.hybridfog.mqtt", "io.hybridfog.edge", "io.hybridfog.cloud")) {
+            assertTrue("config/demo has no " + pid + ".cfg: " + config.keySet(), config.containsKey(pid));
+        }
+        for (Map.Entry<String, Map<String, String>> e : config.entrySet()) {
+            InFramework.configure(e.getKey(), e.getValue());
+        }
+        InFramework.awaitConfigurationApplied(config, 30_000);
+        InFramework.bus(30_000);
+        EdgePartition edge = InFramework.edge(modelName, 30_000);
+        InFramework.cloud(modelName, 30_000);
+        String configured = config.get("io.hybridfog.edge").get("exit.threshold");
+        activeThreshold = configured != null ? Double.parseDouble(configured) : edge.descriptor().exitPolicy().threshold();
+        warmUp();
+        ready = true;
+    }
+
+    private static void warmUp() throws Exception {
+        byte[][] idx = FashionMnist.testImages();
+        FashionMnist.Reference easiest = refs.get(0), hardest = refs.get(0);
+        for (FashionMnist.Reference r : refs) {
+            if (r.exitEntropyNats() < easiest.exitEntropyNats()) {
+                easiest = r;
+            }
+            if (r.exitEntropyNats() > hardest.exitEntropyNats()) {
+                hardest = r;
+            }
+        }
+        boolean expectCloud = hardest.exitEntropyNats() > activeThreshold + DECISION_MARGIN_NATS;
+        boolean expectEdge = easiest.exitEntropyNats() < activeThreshold - DECISION_MARGIN_NATS;
+        byte[] easy = FashionMnist.png(idx[easiest.index()]);
+        byte[] hard = FashionMnist.png(idx[hardest.index()]);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+        List<String> sent = new ArrayList<>();
+        try (Device device = new Device(InFramework.brokerUrl(), "itest-warmup-" + System.nanoTime())) {
+            for (int k = 0; ; k++) {
+                boolean edgeSeen = false, cloudSeen = false;
+                for (Device.Received r : device.allResults()) {
+                    if (r.json().get("error") == null) {
+                        edgeSeen |= "EDGE".equals(text(r.json(), "exit"));
+                        cloudSeen |= "CLOUD".equals(text(r.json(), "exit"));
+                    }
+                }
+                if ((edgeSeen || !expectEdge) && (cloudSeen || !expectCloud) && !device.allResults().isEmpty()) {
+                    // Let every warm-up sample that reached the gateway be answered, so that no late one is counted
+                    // by the next test (samples published before the gateway subscribed are simply lost).
+                    awaitQuiet(device, sent);
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("runtime not ready within 45 s (EDGE result seen " + edgeSeen + ", CLOUD result seen " + cloudSeen
+                            + "); warm-up results: " + device.allResults().stream().map(r -> r.json().toString()).toList()
+                            + "; device problems " + device.problems() + "\n" + InFramework.describe());
+                }
+                if (!edgeSeen) {
+                    device.publishAsync("warm-edge-" + k, easy);
+                    sent.add("warm-edge-" + k);
+                }
+                if (!cloudSeen && expectCloud) {
+                    device.publishAsync("warm-cloud-" + k, hard);
+                    sent.add("warm-cloud-" + k);
+                }
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    /**
+     * A threshold with about {@code edgeShare} of the sorted entropies below it, in a gap of at least twice
+     * {@link #DECISION_MARGIN_NATS} between two of them, so that no sample sits on the boundary.
+     */
+    static double splitThreshold(double[] sorted, double edgeShare) {
+        int k0 = (int) Math.round(edgeShare * sorted.length);
+        for (int d = 0; d < sorted.length; d++) {
+            for (int k : new int[] {k0 + d, k0 - d}) {
+                if (k >= 1 && k < sorted.length && sorted[k] - sorted[k - 1] >= 2 * DECISION_MARGIN_NATS) {
+                    return (sorted[k] + sorted[k - 1]) / 2;
+                }
+            }
+        }
+        throw new AssertionError("the reference entropies of the samples have no gap to put a threshold in");
+    }
+
+    private static void awaitQuiet(Device device, List<String> sent) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int seen = -1;
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            int now = device.allResults().size();
+            if (now != seen) {
+                seen = now;
+                quietSince = System.nanoTime();
+            }
+            GatewayMetrics.Snapshot s = InFramework.service(GatewayMetrics.class, null, 10_000).snapshot();
+            if (now >= sent.size() || (s.queued() == 0 && s.pendingOffloads() == 0
+                    && System.nanoTime() - quietSince > TimeUnit.MILLISECONDS.toNanos(1000))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        fail("warm-up traffic did not settle within 20 s: " + seen + " results for " + sent.size() + " samples");
+    }
+
+    private static Map<Integer, Long> bitsMap(JsonNode o) {
+        Map<Integer, Long> m = new TreeMap<>();
+        o.fields().forEachRemaining(e -> m.put(Integer.parseInt(e.getKey()), e.getValue().asLong()));
+        return m;
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double entropyNats(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) {
+            max = Math.max(max, l);
+        }
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        double h = 0;
+        for (float l : logits) {
+            double p = Math.exp(l - max) / sum;
+            if (p > 0) {
+                h -= p * Math.log(p);
+            }
+        }
+        return h;
+    }
+}
