@@ -7,11 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -86,7 +84,6 @@ final class DemoCommand implements Callable<Integer> {
         Path config = configDir != null ? configDir : homeDir.resolve("config/demo");
         Path work = Files.createDirectories(homeDir.resolve(".hybridfog/demo"));
         Path reportFile = report != null ? report : homeDir.resolve(".hybridfog/demo-report.json");
-        Path dist = distributionDir();
         if (devices < 1 || window < 1) {
             throw new IllegalArgumentException("--devices and --window must be >= 1");
         }
@@ -97,30 +94,8 @@ final class DemoCommand implements Callable<Integer> {
         int count = testSet.size();
         System.out.printf("  loaded %d %s images (%d ms)%n", count, testSet.name(), DeviceFleet.elapsedMs(t0));
 
-        EmbeddedBroker broker = null;
-        try {
-            String url = brokerUrl;
-            if (url == null) {
-                broker = EmbeddedBroker.start(Files.createDirectories(work.resolve("broker")));
-                url = broker.url();
-                System.out.printf("  embedded MQTT 5 broker (HiveMQ CE) on %s%n", url);
-            }
-            Map<String, String> props = Map.of("hybridfog.broker.url", url, "hybridfog.model", dataset.model,
-                    "hybridfog.gateway.id", "demo-gateway");
-            try (FelixRuntime felix = FelixRuntime.start(List.of(dist.resolve("bundles"), dist.resolve("models")), config,
-                    work, props);
-                 DeviceFleet fleet = new DeviceFleet(url, devices, window, testSet, "hybridfog/samples/", "hybridfog/results/")) {
-                System.out.printf("  Felix started with edge gateway and cloud worker (config %s)%n", config);
-                if (!fleet.awaitReady(90_000)) {
-                    System.err.println("error: the gateway did not answer a probe sample within 90 s; see the log above");
-                    return 2;
-                }
-                return replay(fleet, testSet, count, reportFile, homeDir);
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
+        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, dataset.model, testSet, devices, window)) {
+            return replay(stack.fleet, testSet, count, reportFile, homeDir);
         }
     }
 
@@ -189,7 +164,4 @@ final class DemoCommand implements Callable<Integer> {
         return agrees;
     }
 
-    private static Path distributionDir() throws URISyntaxException {
-        return Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
-    }
 }

@@ -1,20 +1,20 @@
 package io.hybridfog.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import io.hybridfog.api.HybridFogException;
+import io.hybridfog.api.InferenceResult;
+import io.hybridfog.api.transport.BusMessage;
+import io.hybridfog.codec.ResultCodec;
+import io.hybridfog.mqtt.MqttBusSettings;
+import io.hybridfog.mqtt.PahoMessageBus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,8 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code <resultsPrefix><deviceId>}.
  */
 final class DeviceFleet implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final List<Device> devices = new ArrayList<>();
     private final TestSet testSet;
     private final ConcurrentHashMap<Integer, SampleOutcome> outcomes = new ConcurrentHashMap<>();
@@ -35,7 +33,7 @@ final class DeviceFleet implements AutoCloseable {
     private final AtomicInteger sent = new AtomicInteger();
 
     DeviceFleet(String brokerUrl, int deviceCount, int window, TestSet testSet, String samplesPrefix, String resultsPrefix)
-            throws MqttException {
+            throws IOException, InterruptedException {
         this.testSet = testSet;
         for (int d = 0; d < deviceCount; d++) {
             devices.add(new Device("device-" + d, brokerUrl, window, samplesPrefix, resultsPrefix));
@@ -89,6 +87,13 @@ final class DeviceFleet implements AutoCloseable {
         return outcomes.size() >= count;
     }
 
+    /** Forgets all outcomes and counters (after a warm-up replay). Call only when nothing is in flight. */
+    void reset() {
+        outcomes.clear();
+        sent.set(0);
+        duplicates.set(0);
+    }
+
     int sent() {
         return sent.get();
     }
@@ -114,31 +119,27 @@ final class DeviceFleet implements AutoCloseable {
 
     private final class Device {
         final String id;
-        final MqttAsyncClient client;
+        final PahoMessageBus bus;
         final Semaphore inFlight;
         final String sampleTopic;
         final ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
         final ConcurrentHashMap<String, Boolean> probesAnswered = new ConcurrentHashMap<>();
 
-        Device(String id, String brokerUrl, int window, String samplesPrefix, String resultsPrefix) throws MqttException {
+        Device(String id, String brokerUrl, int window, String samplesPrefix, String resultsPrefix)
+                throws IOException, InterruptedException {
             this.id = id;
             this.inFlight = new Semaphore(window);
             this.sampleTopic = samplesPrefix + id;
-            this.client = new MqttAsyncClient(brokerUrl, "hybridfog-demo-" + id + "-" + ProcessHandle.current().pid(),
-                    new MemoryPersistence());
-            MqttConnectionOptions options = new MqttConnectionOptions();
-            options.setCleanStart(true);
-            options.setAutomaticReconnect(true);
-            options.setReceiveMaximum(Math.max(window * 2, 16));
-            client.connect(options).waitForCompletion(30_000);
-            client.subscribe(resultsPrefix + id, 1, null, null, (topic, message) -> onResult(message))
-                    .waitForCompletion(30_000);
+            this.bus = new PahoMessageBus(MqttBusSettings.of(brokerUrl, "hybridfog-demo-" + id + "-" + ProcessHandle.current().pid()));
+            bus.start();
+            if (!bus.awaitConnected(30_000)) {
+                throw new IOException(id + ": could not connect to " + brokerUrl + " within 30 s");
+            }
+            bus.subscribe(resultsPrefix + id, this::onResult);
         }
 
         boolean probe(String probeId, long timeoutMs) throws InterruptedException {
-            try {
-                publish(probeId, testSet.payload(0));
-            } catch (MqttException e) {
+            if (!publish(probeId, testSet.payload(0))) {
                 Thread.sleep(timeoutMs);
                 return false;
             }
@@ -157,44 +158,40 @@ final class DeviceFleet implements AutoCloseable {
             inFlight.acquire();
             String sampleId = Integer.toString(index);
             sentAt.put(sampleId, System.nanoTime());
-            while (true) {
-                try {
-                    publish(sampleId, testSet.payload(index));
-                    sent.incrementAndGet();
-                    return;
-                } catch (MqttException e) {
-                    // e.g. disconnected or too many in flight: the sample is not lost, retry shortly
-                    Thread.sleep(20);
-                }
+            // a refused publish (broker unreachable, queue full) is retried: the sample is never dropped
+            while (!publish(sampleId, testSet.payload(index))) {
+                Thread.sleep(50);
+            }
+            sent.incrementAndGet();
+        }
+
+        private boolean publish(String sampleId, byte[] payload) throws InterruptedException {
+            try {
+                bus.publish(new BusMessage(sampleTopic, payload, null, sampleId.getBytes(StandardCharsets.UTF_8), null, Map.of()))
+                        .get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (ExecutionException | TimeoutException e) {
+                System.err.println(id + ": publish of sample " + sampleId + " failed, retrying: " + e.getMessage());
+                return false;
             }
         }
 
-        private void publish(String sampleId, byte[] payload) throws MqttException {
-            MqttMessage message = new MqttMessage(payload);
-            message.setQos(1);
-            MqttProperties props = new MqttProperties();
-            props.setCorrelationData(sampleId.getBytes(StandardCharsets.UTF_8));
-            message.setProperties(props);
-            IMqttToken token = client.publish(sampleTopic, message);
-            token.waitForCompletion(30_000);
-        }
-
-        private void onResult(MqttMessage message) {
+        private void onResult(BusMessage message) {
             long now = System.nanoTime();
-            byte[] corr = message.getProperties() == null ? null : message.getProperties().getCorrelationData();
-            JsonNode json;
+            InferenceResult result;
             try {
-                json = JSON.readTree(message.getPayload());
-            } catch (IOException e) {
+                result = ResultCodec.fromJson(message.payload());
+            } catch (HybridFogException e) {
                 System.err.println(id + ": unreadable result: " + e.getMessage());
                 return;
             }
-            String sampleId = corr != null ? new String(corr, StandardCharsets.UTF_8) : json.path("sampleId").asText(null);
+            byte[] corr = message.correlationData();
+            String sampleId = corr != null ? new String(corr, StandardCharsets.UTF_8) : result.sampleId();
             if (sampleId == null) {
                 return;
             }
             if (sampleId.startsWith("probe-")) {
-                probesAnswered.put(sampleId, !json.hasNonNull("error"));
+                probesAnswered.put(sampleId, !result.isError());
                 return;
             }
             Long start = sentAt.remove(sampleId);
@@ -204,23 +201,13 @@ final class DeviceFleet implements AutoCloseable {
             }
             inFlight.release();
             int index = Integer.parseInt(sampleId);
-            outcomes.put(index, new SampleOutcome(index, testSet.label(index), json.path("predictedClass").asInt(-1),
-                    json.path("exit").asText(null), json.path("error").asText(null),
-                    (now - start) / 1e6, json.path("energyPj").asDouble(), json.path("referenceEnergyPj").asDouble(),
-                    json.path("offloadBytes").asLong()));
+            outcomes.put(index, new SampleOutcome(index, testSet.label(index), result.predictedClass(),
+                    result.exit() == null ? null : result.exit().name(), result.error() == null ? null : result.error().name(),
+                    (now - start) / 1e6, result.energyPj(), result.referenceEnergyPj(), result.offloadBytes()));
         }
 
         void close() {
-            try {
-                client.disconnect().waitForCompletion(5_000);
-            } catch (MqttException ignored) {
-                // closing anyway
-            }
-            try {
-                client.close(true);
-            } catch (MqttException ignored) {
-                // already closed
-            }
+            bus.close();
         }
     }
 

@@ -39,12 +39,12 @@ final class FelixRuntime implements AutoCloseable {
         config.put(Constants.FRAMEWORK_STORAGE, workDir.resolve("felix-cache").toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put("felix.log.level", "1");
-        config.put("felix.fileinstall.dir", configDir.toAbsolutePath().toString());
+        // FileInstall watches a copy: it may rewrite the files it watches, the originals stay untouched
+        config.put("felix.fileinstall.dir", copyConfig(configDir, workDir.resolve("config")).toString());
         config.put("felix.fileinstall.filter", ".*\\.cfg");
         config.put("felix.fileinstall.poll", "500");
         config.put("felix.fileinstall.noInitialDelay", "true");
-        // never write ConfigAdmin changes back into the repository's config files
-        config.put("felix.fileinstall.enableConfigSaveAndSet", "false");
+        config.put("felix.fileinstall.enableConfigSave", "false");
         config.put("gosh.args", "--nointeractive");
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
@@ -70,6 +70,24 @@ final class FelixRuntime implements AutoCloseable {
             }
         }
         return new FelixRuntime(framework);
+    }
+
+    private static Path copyConfig(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            throw new IOException("configuration folder " + from + " does not exist");
+        }
+        Files.createDirectories(to);
+        try (Stream<Path> old = Files.list(to)) {
+            for (Path p : old.toList()) {
+                Files.delete(p);
+            }
+        }
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".cfg")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to.toAbsolutePath();
     }
 
     @Override

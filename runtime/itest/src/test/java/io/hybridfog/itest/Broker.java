@@ -6,7 +6,7 @@ import java.io.IOException;
 /**
  * The Mosquitto all tests of this JVM share (bundles/mqtt's test harness: own config, free loopback port).
  * Started on the Pax Exam driver side, before Felix boots; its URL reaches the code inside the framework
- * (same JVM) as the system property {@value #URL_PROPERTY}. Stopped by the harness's shutdown hook.
+ * (same JVM) as the system property {@value #URL_PROPERTY}. Stopped, and its folder deleted, at JVM exit.
  */
 final class Broker {
     static final String URL_PROPERTY = "hybridfog.itest.broker.url";
@@ -17,8 +17,10 @@ final class Broker {
 
     static synchronized String start() throws IOException {
         if (broker == null || !broker.isRunning()) {
-            broker = MosquittoBroker.start();
-            System.setProperty(URL_PROPERTY, broker.url());
+            MosquittoBroker b = MosquittoBroker.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(b::close, "itest-mosquitto-close"));
+            broker = b;
+            System.setProperty(URL_PROPERTY, b.url());
         }
         return broker.url();
     }

@@ -62,6 +62,7 @@ public class HybridFogRuntimeTest {
     static final int WINDOW = 8;
 
     private static boolean ready;
+    private static Throwable setUpFailure;
     private static String modelName;
     private static String modelVersion;
     private static double activeThreshold;
@@ -359,7 +360,7 @@ public class HybridFogRuntimeTest {
      * has returned.
      */
     private static void reconfigureEdge(Map<String, String> overrides) throws Exception {
-        Map<String, String> values = new LinkedHashMap<>(InFramework.demoConfiguration(modelName).get("io.hybridfog.edge"));
+        Map<String, String> values = new LinkedHashMap<>(InFramework.runtimeConfiguration(modelName).get("io.hybridfog.edge"));
         values.putAll(overrides);
         InFramework.configure("io.hybridfog.edge", values);
         InFramework.awaitConfigurationApplied(Map.of("io.hybridfog.edge", values), 20_000);
@@ -482,14 +483,23 @@ public class HybridFogRuntimeTest {
         if (ready) {
             return;
         }
+        if (setUpFailure != null) {
+            throw new AssertionError("runtime set-up failed in an earlier test", setUpFailure);
+        }
+        try {
+            doSetUpRuntime();
+        } catch (Exception | AssertionError e) {
+            setUpFailure = e;
+            throw e;
+        }
+    }
+
+    private static void doSetUpRuntime() throws Exception {
         JsonNode metrics = FashionMnist.metrics();
         modelName = metrics.get("model").asText();
         modelVersion = metrics.get("version").asText();
         refs = FashionMnist.references();
-        Map<String, Map<String, String>> config = InFramework.demoConfiguration(modelName);
-        for (String pid : List.of("io.hybridfog.mqtt", "io.hybridfog.edge", "io.hybridfog.cloud")) {
-            assertTrue("config/demo has no " + pid + ".cfg: " + config.keySet(), config.containsKey(pid));
-        }
+        Map<String, Map<String, String>> config = InFramework.runtimeConfiguration(modelName);
         for (Map.Entry<String, Map<String, String>> e : config.entrySet()) {
             InFramework.configure(e.getKey(), e.getValue());
         }

@@ -66,6 +66,24 @@ final class InFramework {
         return Path.of(System.getProperty("hybridfog.itest.config", "../../config/demo"));
     }
 
+    static final String CLIENT_ID = "itest-runtime";
+
+    /**
+     * The runtime configuration of these tests, PID → properties: config/demo/*.cfg with its placeholders resolved
+     * (so the demo's settings are the ones tested), overlaid with what a test run must have whatever the demo
+     * files say: the bus connects to this test's broker, the gateway serves this model under {@link #GATEWAY_ID},
+     * and the cloud worker has a configuration (its component requires one).
+     */
+    static Map<String, Map<String, String>> runtimeConfiguration(String modelName) {
+        Map<String, Map<String, String>> pids = demoConfiguration(modelName);
+        pids.computeIfAbsent("io.hybridfog.mqtt", k -> new LinkedHashMap<>()).putAll(Map.of(
+                "broker.url", brokerUrl(), "client.id", CLIENT_ID));
+        pids.computeIfAbsent("io.hybridfog.edge", k -> new LinkedHashMap<>()).putAll(Map.of(
+                "gateway.id", GATEWAY_ID, "model", modelName));
+        pids.computeIfAbsent("io.hybridfog.cloud", k -> new LinkedHashMap<>());
+        return pids;
+    }
+
     /** The PID → properties of config/demo/*.cfg, placeholders resolved. */
     static Map<String, Map<String, String>> demoConfiguration(String modelName) {
         Map<String, String> vars = Map.of(

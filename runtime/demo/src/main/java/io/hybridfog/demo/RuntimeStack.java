@@ -1,0 +1,77 @@
+package io.hybridfog.demo;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Broker (embedded unless a URL is given) + Felix with the edge gateway, cloud worker and model bundles
+ * + a device fleet, started in that order and closed in reverse.
+ */
+final class RuntimeStack implements AutoCloseable {
+    static final String SAMPLES_PREFIX = "hybridfog/samples/";
+    static final String RESULTS_PREFIX = "hybridfog/results/";
+
+    private final EmbeddedBroker broker;
+    private final FelixRuntime felix;
+    final DeviceFleet fleet;
+
+    private RuntimeStack(EmbeddedBroker broker, FelixRuntime felix, DeviceFleet fleet) {
+        this.broker = broker;
+        this.felix = felix;
+        this.fleet = fleet;
+    }
+
+    /**
+     * @param brokerUrl null for an embedded broker on a free loopback port
+     * @param configDir ConfigAdmin .cfg folder
+     * @param model     model name, visible to the .cfg files as ${hybridfog.model}
+     */
+    static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, TestSet testSet,
+                              int devices, int window) throws Exception {
+        EmbeddedBroker broker = null;
+        FelixRuntime felix = null;
+        try {
+            String url = brokerUrl;
+            if (url == null) {
+                broker = EmbeddedBroker.start(Files.createDirectories(workDir.resolve("broker")));
+                url = broker.url();
+                System.out.printf("  embedded MQTT 5 broker (HiveMQ CE) on %s%n", url);
+            }
+            Path dist = distributionDir();
+            felix = FelixRuntime.start(List.of(dist.resolve("bundles"), dist.resolve("models")), configDir, workDir,
+                    Map.of("hybridfog.broker.url", url, "hybridfog.model", model, "hybridfog.gateway.id", "demo-gateway"));
+            System.out.printf("  Felix started: edge gateway, cloud worker, model bundles (config %s)%n", configDir);
+            DeviceFleet fleet = new DeviceFleet(url, devices, window, testSet, SAMPLES_PREFIX, RESULTS_PREFIX);
+            if (!fleet.awaitReady(90_000)) {
+                fleet.close();
+                throw new IOException("the gateway did not answer a probe sample within 90 s; see the log above");
+            }
+            return new RuntimeStack(broker, felix, fleet);
+        } catch (Exception e) {
+            if (felix != null) {
+                felix.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            throw e;
+        }
+    }
+
+    static Path distributionDir() throws URISyntaxException {
+        return Path.of(RuntimeStack.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+    }
+
+    @Override
+    public void close() {
+        fleet.close();
+        felix.close();
+        if (broker != null) {
+            broker.close();
+        }
+    }
+}
