@@ -42,6 +42,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
 /**
@@ -313,6 +314,66 @@ public class HybridFogRuntimeTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // model bundle life cycle
+
+    /**
+     * Stopping the model bundle withdraws its partitions (the gateway answers UNKNOWN_MODEL); starting it again
+     * brings them back and samples are classified again, without restarting the gateway.
+     */
+    @Test
+    public void stoppingTheModelBundleWithdrawsTheModelAndStartingItRestoresIt() throws Exception {
+        setUpRuntime();
+        Bundle model = null;
+        for (Bundle b : InFramework.context().getBundles()) {
+            if (modelName.equals(b.getHeaders("").get("HybridFog-Model"))) {
+                assertNull("two bundles carry model " + modelName, model);
+                model = b;
+            }
+        }
+        assertNotNull("no bundle with the header HybridFog-Model: " + modelName, model);
+        Path pngFile = FashionMnist.committedPngs().get(2);
+        byte[] png = Files.readAllBytes(pngFile);
+        FashionMnist.Reference ref = refs.get(FashionMnist.indexOfPng(pngFile));
+        String filter = InFramework.modelFilter(modelName);
+        long gatewayServiceId = (Long) InFramework.reference(GatewayMetrics.class, null, 10_000).getProperty("service.id");
+        try (Device device = new Device(InFramework.brokerUrl(), "itest-lifecycle")) {
+            model.stop();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!InFramework.references(EdgePartition.class, filter).isEmpty()
+                    || !InFramework.references(CloudPartition.class, filter).isEmpty()) {
+                assertTrue("partitions still registered 10 s after the model bundle stopped", System.nanoTime() < deadline);
+                Thread.sleep(20);
+            }
+            device.publish("while-stopped", png);
+            Device.Received r = device.await("while-stopped", 15_000);
+            assertNotNull("no result while the model bundle is stopped\n" + InFramework.describe(), r);
+            assertWire(r, "while-stopped", "itest-lifecycle");
+            assertEquals("while the model bundle is stopped: " + r.json(), ErrorCode.UNKNOWN_MODEL.name(), text(r.json(), "error"));
+
+            model.start();
+            InFramework.edge(modelName, 30_000);
+            InFramework.cloud(modelName, 30_000);
+            device.publish("after-restart", png);
+            r = device.await("after-restart", 15_000);
+            assertNotNull("no result after the model bundle started again\n" + InFramework.describe(), r);
+            JsonNode j = r.json();
+            assertNull("after the model bundle started again: " + j, j.get("error"));
+            assertEquals("after restart: " + j, "EDGE".equals(text(j, "exit")) ? ref.exitPred() : ref.cloudPred(),
+                    j.get("predictedClass").asInt());
+            assertEquals("the gateway was not restarted", gatewayServiceId,
+                    InFramework.reference(GatewayMetrics.class, null, 10_000).getProperty("service.id"));
+            Thread.sleep(300);
+            assertExactlyOneResultEach(device, List.of("while-stopped", "after-restart"));
+        } finally {
+            if (model.getState() != Bundle.ACTIVE) {
+                model.start();
+            }
+            InFramework.edge(modelName, 30_000);
+            InFramework.cloud(modelName, 30_000);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // exit threshold override through ConfigAdmin
 
     /**
@@ -475,7 +536,8 @@ public class HybridFogRuntimeTest {
     }
 
     /**
-     * Once per framework: applies the demo configuration through ConfigAdmin, waits for the partitions and the bus,
+     * Once per framework: applies the runtime configuration (config/demo + this test's broker, gateway id and model)
+     * through ConfigAdmin, waits until SCR runs with it and for the partitions and the bus,
      * and warms the pipeline up until a clearly-easy sample came back from the EDGE and a clearly-hard one from the
      * CLOUD (so the gateway and the cloud worker are both subscribed before the measured tests publish).
      */
