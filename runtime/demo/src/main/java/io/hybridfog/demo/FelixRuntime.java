@@ -5,6 +5,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +23,10 @@ import java.util.stream.Stream;
  * value is replaced by the framework property {@code name}).
  */
 final class FelixRuntime implements AutoCloseable {
+    // gateway and cloud worker start last and stop first, so they never see their dependencies leave one by one
+    private static final int SERVICE_START_LEVEL = 3;
+    private static final java.util.Set<String> SERVICE_BUNDLES = java.util.Set.of("io.hybridfog.edge", "io.hybridfog.cloud");
+
     private final Framework framework;
 
     private FelixRuntime(Framework framework) {
@@ -46,6 +51,7 @@ final class FelixRuntime implements AutoCloseable {
         config.put("felix.fileinstall.noInitialDelay", "true");
         config.put("felix.fileinstall.enableConfigSave", "false");
         config.put("gosh.args", "--nointeractive");
+        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(SERVICE_START_LEVEL));
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
         Framework framework = factory.newFramework(config);
@@ -54,7 +60,10 @@ final class FelixRuntime implements AutoCloseable {
         for (Path dir : bundleDirs) {
             try (Stream<Path> jars = Files.list(dir)) {
                 for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                    installed.add(framework.getBundleContext().installBundle(jar.toUri().toString()));
+                    Bundle b = framework.getBundleContext().installBundle(jar.toUri().toString());
+                    b.adapt(BundleStartLevel.class).setStartLevel(
+                            SERVICE_BUNDLES.contains(b.getSymbolicName()) ? SERVICE_START_LEVEL : SERVICE_START_LEVEL - 1);
+                    installed.add(b);
                 }
             }
         }
