@@ -1,5 +1,6 @@
 package io.hybridfog.mqtt;
 
+import io.hybridfog.config.SettingException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;

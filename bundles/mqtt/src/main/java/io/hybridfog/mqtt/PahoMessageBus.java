@@ -4,6 +4,7 @@ import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.api.transport.MessageHandler;
 import io.hybridfog.api.transport.Subscription;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.internal.MessageMapping;
 import io.hybridfog.mqtt.internal.NoDelaySocketFactory;
 import io.hybridfog.mqtt.internal.NoDelaySslSocketFactory;

@@ -31,6 +31,7 @@ final class RuntimeBundles {
             "com.fasterxml.jackson.core:jackson-core",
             "com.fasterxml.jackson.core:jackson-databind",
             "io.hybridfog:hybridfog-api",
+            "io.hybridfog:hybridfog-config",
             "io.hybridfog:hybridfog-onnxruntime-osgi",
             "io.hybridfog:hybridfog-paho-osgi",
             "io.hybridfog:hybridfog-codec",

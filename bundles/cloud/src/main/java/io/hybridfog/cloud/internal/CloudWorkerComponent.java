@@ -3,6 +3,7 @@ package io.hybridfog.cloud.internal;
 import io.hybridfog.api.CloudPartition;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.cloud.CloudWorkerMetrics;
+import io.hybridfog.config.SettingException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;

@@ -13,6 +13,7 @@ import io.hybridfog.api.ErrorCode;
 import io.hybridfog.api.Tensor;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.TensorCodec;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.testing.InMemoryMessageBus;
 import java.util.List;
 import java.util.Map;

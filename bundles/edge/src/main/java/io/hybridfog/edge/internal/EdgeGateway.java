@@ -17,6 +17,7 @@ import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.Softmax;
 import io.hybridfog.codec.TensorCodec;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.edge.GatewayMetrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -4,6 +4,7 @@ import io.hybridfog.api.EdgePartition;
 import io.hybridfog.api.EnergyModel;
 import io.hybridfog.api.ExitPolicy;
 import io.hybridfog.api.transport.MessageBus;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.edge.GatewayMetrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

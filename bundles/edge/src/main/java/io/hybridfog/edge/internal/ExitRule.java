@@ -3,6 +3,7 @@ package io.hybridfog.edge.internal;
 import io.hybridfog.api.ExitPolicy;
 import io.hybridfog.api.ExitPolicySettings;
 import io.hybridfog.api.ModelDescriptor;
+import io.hybridfog.config.SettingException;
 import java.util.Collection;
 import java.util.TreeSet;
 

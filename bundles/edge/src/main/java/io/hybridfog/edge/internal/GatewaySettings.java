@@ -1,5 +1,7 @@
 package io.hybridfog.edge.internal;
 
+import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.SettingException;
 import java.util.Map;
 
 /**

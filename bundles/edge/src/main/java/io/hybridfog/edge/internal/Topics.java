@@ -1,5 +1,7 @@
 package io.hybridfog.edge.internal;
 
+import io.hybridfog.config.SettingException;
+
 /** MQTT topic syntax checks and helpers for the gateway's topics. */
 final class Topics {
     private Topics() {

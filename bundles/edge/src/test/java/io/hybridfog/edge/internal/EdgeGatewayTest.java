@@ -18,6 +18,7 @@ import io.hybridfog.cloud.internal.CloudWorker;
 import io.hybridfog.cloud.internal.CloudWorkerSettings;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.codec.TensorCodec;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.edge.GatewayMetrics;
 import io.hybridfog.mqtt.testing.InMemoryMessageBus;
 import io.hybridfog.policy.EntropyPolicy;

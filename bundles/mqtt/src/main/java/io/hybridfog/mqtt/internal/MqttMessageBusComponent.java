@@ -1,9 +1,10 @@
 package io.hybridfog.mqtt.internal;
 
 import io.hybridfog.api.transport.MessageBus;
+import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.PahoMessageBus;
-import io.hybridfog.mqtt.SettingException;
 import java.lang.System.Logger.Level;
 import java.util.Hashtable;
 import java.util.Map;

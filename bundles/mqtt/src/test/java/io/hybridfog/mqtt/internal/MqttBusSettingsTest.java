@@ -1,7 +1,7 @@
 package io.hybridfog.mqtt.internal;
 
+import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.SettingException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

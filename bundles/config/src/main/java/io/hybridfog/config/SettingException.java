@@ -1,10 +1,11 @@
-package io.hybridfog.mqtt;
+package io.hybridfog.config;
 
 /** An invalid configuration value; {@link #key()} names the configuration key (e.g. {@code broker.url}). */
 public final class SettingException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
     private final String key;
 
+    /** The message is {@code key + ": " + reason}. */
     public SettingException(String key, String reason) {
         super(key + ": " + reason);
         this.key = key;

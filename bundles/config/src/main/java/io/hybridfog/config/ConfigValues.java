@@ -1,20 +1,21 @@
-package io.hybridfog.edge.internal;
+package io.hybridfog.config;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * Reads typed values from a ConfigAdmin dictionary. Accepts the declared type or its string form (FileInstall
- * .cfg files deliver strings); anything else fails with a {@link SettingException} naming the key.
+ * Reads typed values from a ConfigAdmin dictionary (as DS hands it to activate). Accepts the declared type or its
+ * string form (FileInstall .cfg files deliver strings); anything else fails with a {@link SettingException} naming the key.
  */
-final class ConfigValues {
+public final class ConfigValues {
     private final Map<String, ?> props;
 
-    ConfigValues(Map<String, ?> props) {
-        this.props = props;
+    public ConfigValues(Map<String, ?> props) {
+        this.props = Objects.requireNonNull(props, "props");
     }
 
     /** The trimmed string, or {@code def} if absent or blank. */
-    String string(String key, String def) {
+    public String string(String key, String def) {
         Object v = props.get(key);
         if (v == null) {
             return def;
@@ -23,7 +24,18 @@ final class ConfigValues {
         return s.isEmpty() ? def : s;
     }
 
-    long longValue(String key, long def) {
+    /** The string as given (not trimmed; passwords may have spaces), or null if absent or empty. */
+    public String secret(String key) {
+        Object v = props.get(key);
+        if (v == null) {
+            return null;
+        }
+        String s = v instanceof char[] c ? new String(c) : String.valueOf(v);
+        return s.isEmpty() ? null : s;
+    }
+
+    /** An integral number, or {@code def} if absent or blank. */
+    public long longValue(String key, long def) {
         Object v = props.get(key);
         if (v == null || (v instanceof String s && s.isBlank())) {
             return def;
@@ -38,7 +50,8 @@ final class ConfigValues {
         }
     }
 
-    int integer(String key, int def) {
+    /** As {@link #longValue}, and within the range of int. */
+    public int integer(String key, int def) {
         long v = longValue(key, def);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
             throw new SettingException(key, "out of range: " + v);
@@ -47,7 +60,7 @@ final class ConfigValues {
     }
 
     /** A number, or null if absent or blank; NaN is rejected. */
-    Double optionalDouble(String key) {
+    public Double optionalDouble(String key) {
         Object v = props.get(key);
         if (v == null || (v instanceof String s && s.isBlank())) {
             return null;
