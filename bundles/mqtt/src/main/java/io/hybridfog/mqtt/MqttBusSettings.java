@@ -1,5 +1,6 @@
 package io.hybridfog.mqtt;
 
+import io.hybridfog.config.ConfigValues;
 import io.hybridfog.config.SettingException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -46,12 +47,12 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         }
         username = username == null || username.isEmpty() ? null : username;
         password = password == null || password.isEmpty() ? null : password;
-        range("keepalive.s", keepAliveS, 0, 65535);
-        range("session.expiry.s", sessionExpiryS, 0, 4_294_967_295L);
-        range("connect.timeout.s", connectTimeoutS, 1, 3600);
-        range("max.inflight", maxInflight, 1, 65535);
-        range("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
-        range("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
+        ConfigValues.requireRange("keepalive.s", keepAliveS, 0, 65535);
+        ConfigValues.requireRange("session.expiry.s", sessionExpiryS, 0, 4_294_967_295L);
+        ConfigValues.requireRange("connect.timeout.s", connectTimeoutS, 1, 3600);
+        ConfigValues.requireRange("max.inflight", maxInflight, 1, 65535);
+        ConfigValues.requireRange("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
+        ConfigValues.requireRange("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
     }
 
     /** Settings with defaults for everything but the broker URL; for tests and plain-Java wiring. */
@@ -115,12 +116,6 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         // Paho needs an explicit port.
         int port = uri.getPort() > 0 ? uri.getPort() : ("ssl".equals(scheme) ? 8883 : 1883);
         return scheme + "://" + uri.getHost() + ":" + port;
-    }
-
-    private static void range(String key, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
-        }
     }
 
     private static String randomClientId() {

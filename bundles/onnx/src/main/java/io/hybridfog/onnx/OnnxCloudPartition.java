@@ -1,6 +1,5 @@
 package io.hybridfog.onnx;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.hybridfog.api.CloudPartition;
@@ -8,29 +7,15 @@ import io.hybridfog.api.ErrorCode;
 import io.hybridfog.api.HybridFogException;
 import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
-import java.nio.FloatBuffer;
-import java.util.Map;
 
 /**
  * A {@link CloudPartition} on an ONNX Runtime session. Thread-safe; {@link #close()} waits for runs in flight.
  * Create with {@link OnnxPartitions#loadCloud}.
  */
-public final class OnnxCloudPartition implements CloudPartition, AutoCloseable {
-    private final OrtEnvironment environment;
-    private final ModelDescriptor descriptor;
-    private final GuardedSession session;
-    private final String description;
+public final class OnnxCloudPartition extends OnnxPartition implements CloudPartition {
 
     OnnxCloudPartition(OrtEnvironment environment, OrtSession session, ModelDescriptor descriptor) {
-        this.environment = environment;
-        this.descriptor = descriptor;
-        this.description = "cloud partition " + descriptor.id();
-        this.session = new GuardedSession(session, description);
-    }
-
-    @Override
-    public ModelDescriptor descriptor() {
-        return descriptor;
+        super(environment, session, descriptor, "cloud");
     }
 
     /**
@@ -43,30 +28,8 @@ public final class OnnxCloudPartition implements CloudPartition, AutoCloseable {
      */
     @Override
     public Tensor run(Tensor features) throws HybridFogException {
-        String inputName = descriptor.features().name();
-        int batch = Shapes.batchSize(features, descriptor.features().shape(), description + " input '" + inputName + "'");
-        return session.run(s -> {
-            try (OnnxTensor x = OnnxTensor.createTensor(environment, FloatBuffer.wrap(features.data()), features.shape());
-                 OrtSession.Result result = s.run(Map.of(inputName, x))) {
-                return Shapes.copyOutput(result, descriptor.cloudOutput(), batch,
-                        new long[] {descriptor.numClasses()}, description);
-            }
-        });
-    }
-
-    /** True once {@link #close()} was called. */
-    public boolean isClosed() {
-        return session.isClosed();
-    }
-
-    /** Waits for runs in flight, then frees the ONNX session; later runs fail with UNKNOWN_MODEL. Idempotent. */
-    @Override
-    public void close() {
-        session.close();
-    }
-
-    @Override
-    public String toString() {
-        return description;
+        ModelDescriptor d = descriptor();
+        return runSingleInput(d.features().name(), d.features().shape(), features,
+                (result, batch) -> output(result, d.cloudOutput(), batch, new long[] {d.numClasses()}));
     }
 }

@@ -28,9 +28,9 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
         if (offloadSubscription.startsWith("$share/") && offloadSubscription.split("/", 3).length < 3) {
             throw new SettingException("offload.subscription", "must be $share/<group>/<filter>, got '" + offloadSubscription + "'");
         }
-        range("workers", workers, 1, 256);
-        range("queue.capacity", queueCapacity, 1, 1_000_000);
-        range("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        ConfigValues.requireRange("workers", workers, 1, 256);
+        ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
+        ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
     }
 
     public static CloudWorkerSettings defaults() {
@@ -46,11 +46,5 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
                 c.integer("workers", DEFAULT_WORKERS),
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
                 c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
-    }
-
-    private static void range(String key, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
-        }
     }
 }

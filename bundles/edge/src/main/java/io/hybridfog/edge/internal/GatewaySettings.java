@@ -50,10 +50,10 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
         if (exitThreshold != null && exitThreshold.isNaN()) {
             throw new SettingException("exit.threshold", "must not be NaN");
         }
-        range("offload.timeout.ms", offloadTimeoutMs, 1, 600_000);
-        range("workers", workers, 1, 256);
-        range("queue.capacity", queueCapacity, 1, 1_000_000);
-        range("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        ConfigValues.requireRange("offload.timeout.ms", offloadTimeoutMs, 1, 600_000);
+        ConfigValues.requireRange("workers", workers, 1, 256);
+        ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
+        ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
     }
 
     /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
@@ -94,11 +94,5 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
     public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, exitPolicy, exitThreshold, offloadTimeoutMs, workers, queueCapacity, maxPayloadBytes);
-    }
-
-    private static void range(String key, long value, long min, long max) {
-        if (value < min || value > max) {
-            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
-        }
     }
 }
