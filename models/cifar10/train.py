@@ -1,15 +1,24 @@
 #!/usr/bin/python3
 """CIFAR-10 (JPEG) ResNet-32: full-precision baseline and conditionally deep hybrid variants.
 
-Baseline (resumable; checkpoints in models/cifar10/build/baseline/):
-    /usr/bin/python3 models/cifar10/train.py baseline --epochs 40 --threads 2
-Hybrid fine-tuned from the baseline (cut in s1 | s2b3 | s3b2, bits in 1 | 2 | 4):
+Baseline (resumable; checkpoints in models/cifar10/build/baseline/, metrics in models/cifar10/baseline-metrics.json):
+    /usr/bin/python3 models/cifar10/train.py baseline --epochs 40 --threads 2 --report-test
+Hybrid fine-tuned from the baseline (cut in s1 | s2b3 | s3b2, bits in 1 | 2 | 4); resumable, checkpoints in
+models/cifar10/build/<cut>-b<bits>/. After training it freezes the quantized weights, calibrates the exit
+threshold on the validation split, evaluates on test.zip and writes models/cifar10/<cut>-b<bits>/:
+edge.onnx, cloud.onnx, metrics.json, reference-predictions.csv (see models/cifar10/README.md):
     /usr/bin/python3 models/cifar10/train.py hybrid --cut s2b3 --bits 1 --epochs 15 --threads 2
 
-Data: ../shared/data/cifar10/{train,test}.zip (one JPEG per image, <class>/<nnnn>.jpg). A fixed,
-seeded 5,000-image validation split is carved from train.zip; test.zip is only used for the final report.
+Smoke run (seconds; never touches models/cifar10/build/ checkpoints nor the committed artifacts):
+    /usr/bin/python3 models/cifar10/train.py baseline --build /tmp/c10 --out /tmp/c10 --limit-train 256 --val-size 500 --epochs 1 --threads 1
+    /usr/bin/python3 models/cifar10/train.py hybrid --build /tmp/c10 --out /tmp/c10 --limit-train 256 --val-size 500 --epochs 1 --threads 1
+
+Data: ../shared/data/cifar10/{train,test}.zip (one JPEG per image, <class>/<nnnn>.jpg; --data, or
+$HYBRIDFOG_DATA/cifar10). A fixed, seeded 5,000-image validation split is carved from train.zip; test.zip is
+only used for the final report. Decoded images are cached in models/cifar10/build/{train,test}-u8.npz (--cache).
 """
 import argparse
+import inspect
 import io
 import json
 import os
@@ -24,12 +33,18 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge, ResNet32, init_hybrid_from_baseline  # noqa: E402
+from hybridfog_models.quant import freeze_quantized  # noqa: E402
+from hybridfog_models.macs import count_macs  # noqa: E402
+from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
+from hybridfog_models.export import export_partition  # noqa: E402
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 # per-channel statistics of the CIFAR-10 training images (pixel/255), the values used by most CIFAR code
 MEAN = [0.4914, 0.4822, 0.4465]
 STD = [0.2470, 0.2435, 0.2616]
-DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data", "cifar10"))
+DEFAULT_DATA = (os.path.join(os.environ["HYBRIDFOG_DATA"], "cifar10") if os.environ.get("HYBRIDFOG_DATA")
+                else os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data", "cifar10")))
+MODEL_PREFIX = "cifar10-resnet32-"
 
 
 def load_zip(path, cache):
@@ -46,7 +61,10 @@ def load_zip(path, cache):
             ys.append(CLASSES.index(cls))
     x, y = np.stack(xs), np.array(ys, dtype=np.int64)
     os.makedirs(os.path.dirname(cache), exist_ok=True)
-    np.savez(cache, x=x, y=y)
+    # write then rename: a concurrent run never reads a half-written cache
+    tmp = f"{cache}.{os.getpid()}.tmp.npz"
+    np.savez(tmp, x=x, y=y)
+    os.replace(tmp, cache)
     return x, y
 
 
@@ -74,8 +92,7 @@ def augment(x, gen):
 
 
 def splits(args):
-    build = os.path.join(HERE, "build")
-    xtr, ytr = load_zip(os.path.join(args.data, "train.zip"), os.path.join(build, "train-u8.npz"))
+    xtr, ytr = load_zip(os.path.join(args.data, "train.zip"), os.path.join(args.cache, "train-u8.npz"))
     perm = np.random.RandomState(args.seed).permutation(len(xtr))
     val, tr = perm[:args.val_size], perm[args.val_size:]
     if args.limit_train:
@@ -83,7 +100,13 @@ def splits(args):
     return (xtr[tr], ytr[tr]), (xtr[val], ytr[val])
 
 
+def load_test_split(args):
+    """test.zip as uint8 (N,32,32,3) and labels (N,), in sorted zip entry name order (the CSV's order)."""
+    return load_zip(os.path.join(args.data, "test.zip"), os.path.join(args.cache, "test-u8.npz"))
+
+
 def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
+    """Trains (resuming from ckpt_path if present); returns the wall seconds of each epoch run now."""
     params = [p for m in modules for p in m.parameters()]
     xtr, ytr = torch.from_numpy(normalize(train[0])), torch.from_numpy(train[1])
     steps = (len(xtr) + args.batch - 1) // args.batch
@@ -94,9 +117,9 @@ def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
                                                 pct_start=0.15)
     gen = torch.Generator().manual_seed(args.seed)
-    start = 0
+    start, seconds = 0, []
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+        ck = _load(ckpt_path)
         for m, sd in zip(modules, ck["modules"]):
             m.load_state_dict(sd)
         opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"]); gen.set_state(ck["gen"])
@@ -112,10 +135,12 @@ def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
             loss = step_fn(augment(xtr[idx], gen), ytr[idx])
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             tot += loss.item() * len(idx); n += len(idx)
-        print(f"epoch {epoch + 1}/{args.epochs} loss {tot / n:.4f} {evaluate()} ({time.time() - t0:.0f}s)", flush=True)
+        seconds.append(time.time() - t0)  # training only: evaluation is not part of an epoch's cost
+        print(f"epoch {epoch + 1}/{args.epochs} loss {tot / n:.4f} {evaluate()} ({seconds[-1]:.0f}s)", flush=True)
         torch.save({"modules": [m.state_dict() for m in modules], "opt": opt.state_dict(), "sched": sched.state_dict(),
                     "gen": gen.get_state(), "epoch": epoch + 1}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
+    return seconds
 
 
 def batched(fn, x, batch=500, prepare=normalize):
@@ -130,7 +155,7 @@ def batched(fn, x, batch=500, prepare=normalize):
 
 def baseline(args):
     train, val = splits(args)
-    out = os.path.join(HERE, "build", "baseline")
+    out = os.path.join(args.build, "baseline")
     os.makedirs(out, exist_ok=True)
     net = ResNet32()
 
@@ -147,24 +172,59 @@ def baseline(args):
     metrics = {"command": "/usr/bin/python3 models/cifar10/train.py " + " ".join(sys.argv[1:]),
                "validation_accuracy": float((batched(net, val[0]).argmax(1) == val[1]).mean())}
     if args.report_test:
-        xte, yte = load_zip(os.path.join(args.data, "test.zip"), os.path.join(HERE, "build", "test-u8.npz"))
+        xte, yte = load_test_split(args)
         metrics["test_accuracy"] = float((batched(net, xte).argmax(1) == yte).mean())
-    with open(os.path.join(HERE, "baseline-metrics.json"), "w") as f:
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "baseline-metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2, sort_keys=True)
     print(json.dumps(metrics, indent=2))
 
 
+def _load(path):
+    """torch.load of our own files on CPU; torch >= 2.6 defaults to weights_only=True, which refuses the
+    optimizer/scheduler state of a checkpoint."""
+    kwargs = {"map_location": "cpu"}
+    if "weights_only" in inspect.signature(torch.load).parameters:
+        kwargs["weights_only"] = False
+    return torch.load(path, **kwargs)
+
+
+def _repo_path(path):
+    """path relative to the repository root when inside it (metrics.json stays machine-independent)."""
+    repo = os.path.dirname(os.path.dirname(HERE))
+    rel = os.path.relpath(os.path.abspath(path), repo)
+    return path if rel.startswith("..") else rel
+
+
+def predict(edge, cloud, images_u8, batch=500):
+    """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, batched so
+    that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
+    edge.eval(); cloud.eval()
+    exits, finals = [], []
+    with torch.no_grad():
+        for i in range(0, len(images_u8), batch):
+            e, f = edge(torch.from_numpy(normalize(images_u8[i:i + batch])))
+            exits.append(e); finals.append(cloud(f))
+    return torch.cat(exits).numpy(), torch.cat(finals).numpy()
+
+
 def hybrid(args):
+    """Fine-tunes one variant from the baseline, then freezes, calibrates (validation), evaluates (test), exports."""
     train, val = splits(args)
-    name = f"{args.cut}-b{args.bits}"
-    out = os.path.join(HERE, "build", name)
-    os.makedirs(out, exist_ok=True)
+    variant = f"{args.cut}-b{args.bits}"
+    build = os.path.join(args.build, variant)
+    os.makedirs(build, exist_ok=True)
     cut = CUTS[args.cut]
     edge, cloud = HybridEdge(cut, args.bits), HybridCloud(cut)
-    ckpt = os.path.join(out, "checkpoint.pt")
+    ckpt = os.path.join(build, "checkpoint.pt")
+    baseline_path = args.baseline or os.path.join(args.build, "baseline", "resnet32.pt")
+    if not os.path.exists(baseline_path):
+        sys.exit(f"{baseline_path} is missing: train the baseline first "
+                 f"(/usr/bin/python3 models/cifar10/train.py baseline --epochs 40 --threads 2 --report-test)")
+    base = ResNet32()
+    base.load_state_dict(_load(baseline_path))
+    base.eval()
     if not os.path.exists(ckpt):
-        base = ResNet32()
-        base.load_state_dict(torch.load(os.path.join(HERE, "build", "baseline", "resnet32.pt")))
         init_hybrid_from_baseline(edge, cloud, base)
 
     def step(x, y):
@@ -172,14 +232,90 @@ def hybrid(args):
         return args.exit_weight * F.cross_entropy(e, y) + (1 - args.exit_weight) * F.cross_entropy(cloud(f), y)
 
     def evaluate():
-        edge.eval(); cloud.eval()
-        e, f = batched(edge, val[0])
-        c = batched(cloud, f, prepare=None)
+        e, c = predict(edge, cloud, val[0])
         return f"val exit/cloud acc {(e.argmax(1) == val[1]).mean():.4f}/{(c.argmax(1) == val[1]).mean():.4f}"
 
-    run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
-    torch.save({"edge": edge.state_dict(), "cloud": cloud.state_dict()}, os.path.join(out, "hybrid.pt"))
-    print("trained", name)
+    seconds = run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
+    torch.save({"edge": edge.state_dict(), "cloud": cloud.state_dict()}, os.path.join(build, "hybrid.pt"))
+    print("trained", variant, flush=True)
+
+    # what is exported is what is evaluated: exact quantized weights, eval mode
+    freeze_quantized(edge)
+    edge.eval(); cloud.eval()
+    ve, vc = predict(edge, cloud, val[0])
+    threshold = calibrate_entropy_threshold(ve, vc, val[1], args.max_drop)
+    xte, yte = load_test_split(args)
+    te, tc = predict(edge, cloud, xte)
+    base_acc = {"weights": _repo_path(baseline_path),
+                "validation_accuracy": float((batched(base, val[0]).argmax(1) == val[1]).mean()),
+                "test_accuracy": float((batched(base, xte).argmax(1) == yte).mean())}
+    training = {"epochs": args.epochs, "epochs_run_by_this_command": len(seconds),
+                "seconds_per_epoch": [round(t, 1) for t in seconds], "threads": args.threads,
+                "train_images": int(len(train[1])), "batch": args.batch, "optimizer": args.optimizer, "lr": args.lr,
+                "wd": args.wd, "exit_weight": args.exit_weight, "seed": args.seed}
+    write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
+
+
+def write_artifacts(args, variant, edge, cloud, threshold, val, test, test_images, baseline_accuracy, training):
+    """Writes <out>/<variant>/: edge.onnx, cloud.onnx (same metadata schema as Fashion-MNIST, docs/model-format.md),
+    metrics.json and reference-predictions.csv (test.zip in sorted entry name order)."""
+    out = os.path.join(args.out, variant)
+    os.makedirs(out, exist_ok=True)
+    model = MODEL_PREFIX + variant
+    example = torch.from_numpy(normalize(test_images[:2]))
+    with torch.no_grad():
+        _, feats = edge(example)
+    edge_macs = count_macs(edge, example)
+    exit_macs = edge.exit_fc.in_features * edge.exit_fc.out_features
+    cloud_macs = count_macs(cloud, feats)
+    # the same network without its early exit, every layer in full precision = the ResNet-32 baseline
+    reference = sum(edge_macs.values()) - exit_macs + sum(cloud_macs.values())
+    assert reference == sum(count_macs(ResNet32(), example).values()), "edge backbone + cloud must be ResNet-32"
+    macs = {"edge": {str(k): v for k, v in sorted(edge_macs.items())}, "edge_exit_fp32": exit_macs,
+            "cloud": {str(k): v for k, v in sorted(cloud_macs.items())}, "reference_fp32": reference}
+    common = {
+        "model": model, "version": args.version, "labels": CLASSES,
+        "input": {"name": "image", "shape": [3, 32, 32], "layout": "NCHW", "dtype": "float32",
+                  "pixel_scale": 255.0, "mean": MEAN, "std": STD, "color": "rgb"},
+        "exit_output": "exit_logits", "features_output": "features",
+        # the residual stream at the cut is real-valued for every bit-width: no bit-packing on offload
+        "features": {"name": "features", "shape": [int(d) for d in feats.shape[1:]], "dtype": "float32",
+                     "values": "real"},
+        "cloud_output": "logits",
+        "macs": macs,
+        "exit_policy": {"name": "entropy", "threshold": threshold, "unit": "nats",
+                        "calibration": f"validation split of {args.val_size} train.zip images (seed {args.seed}), "
+                                       f"max accuracy drop {args.max_drop}"},
+        # optional keys for design-space exploration (ignored by the runtime's parser)
+        "cut": args.cut, "edge_bits": args.bits,
+    }
+    export_partition(edge, example, os.path.join(out, "edge.onnx"), ["image"], ["exit_logits", "features"],
+                     dict(common, partition="edge"))
+    export_partition(cloud, feats, os.path.join(out, "cloud.onnx"), ["features"], ["logits"],
+                     dict(common, partition="cloud"))
+
+    metrics = {"model": model, "version": args.version, "variant": variant, "cut": args.cut,
+               "edge_blocks": CUTS[args.cut], "edge_bits": args.bits, "threshold_nats": threshold,
+               "command": "/usr/bin/python3 models/cifar10/train.py " + " ".join(sys.argv[1:]),
+               "torch": torch.__version__, "macs": macs, "training": training,
+               "baseline": baseline_accuracy,
+               "data": "CIFAR-10 (JPEG): validation = seeded split of train.zip, test = test.zip (5,000 images)",
+               "reference_predictions_order": "test.zip .jpg entries sorted by name (airplane/0000.jpg first)"}
+    for split, (e, c, y) in (("validation", val), ("test", test)):
+        acc, exit_rate = hybrid_outcome(e, c, y, threshold)
+        metrics[split] = {"samples": int(len(y)), "cloud_only_accuracy": float((c.argmax(1) == y).mean()),
+                          "exit_only_accuracy": float((e.argmax(1) == y).mean()),
+                          "hybrid_accuracy": acc, "edge_exit_rate": exit_rate}
+    with open(os.path.join(out, "metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=2, sort_keys=True)
+    print(json.dumps(metrics, indent=2, sort_keys=True))
+
+    te, tc, yte = test
+    ent = softmax_entropy_nats(te)
+    with open(os.path.join(out, "reference-predictions.csv"), "w") as f:
+        f.write("index,label,exit_pred,exit_entropy_nats,cloud_pred\n")
+        for i in range(len(yte)):
+            f.write(f"{i},{yte[i]},{te[i].argmax()},{ent[i]:.7f},{tc[i].argmax()}\n")
 
 
 def main():
@@ -198,7 +334,16 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit-train", type=int, default=0)
     ap.add_argument("--report-test", action="store_true", help="evaluate the final baseline on test.zip")
-    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--max-drop", type=float, default=0.002,
+                    help="hybrid calibration: max accuracy drop (fraction) vs cloud-only on the validation split")
+    ap.add_argument("--version", default="1.0.0", help="hybrid: model version written into the ONNX metadata")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="folder holding train.zip and test.zip")
+    ap.add_argument("--build", default=os.path.join(HERE, "build"),
+                    help="checkpoints: <build>/baseline/, <build>/<cut>-b<bits>/ (default: %(default)s)")
+    ap.add_argument("--out", default=HERE,
+                    help="artifacts: <out>/baseline-metrics.json, <out>/<cut>-b<bits>/ (default: %(default)s)")
+    ap.add_argument("--cache", default=os.path.join(HERE, "build"), help="decoded-image caches (default: %(default)s)")
+    ap.add_argument("--baseline", help="hybrid: baseline weights (default: <build>/baseline/resnet32.pt)")
     args = ap.parse_args()
     defaults = {"baseline": ("sgd", 0.1, 5e-4), "hybrid": ("adam", 1e-3, 0.0)}[args.mode]
     args.optimizer = args.optimizer or defaults[0]

@@ -44,6 +44,9 @@ def _uniform_quantize(x, bits):
     """k-bit uniform quantization of x in [0, 1] (DoReFa-Net, Zhou et al. 2016)."""
     levels = float(2 ** bits - 1)
     q = torch.round(x * levels) / levels
+    if not x.requires_grad or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        # inference and export: exactly q (x + (q - x) can be off the grid by an ulp, and exports an Add/Sub)
+        return q
     return x + (q - x).detach()
 
 

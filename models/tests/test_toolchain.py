@@ -2,6 +2,8 @@
 
     /usr/bin/python3 -m unittest discover -s models/tests -v
 """
+import argparse
+import importlib.util
 import json
 import math
 import os
@@ -17,7 +19,7 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from hybridfog_models.quant import BinaryActivation, QuantConv2d, binarize, freeze_quantized  # noqa: E402
+from hybridfog_models.quant import BinaryActivation, QuantActivation, QuantConv2d, binarize, freeze_quantized  # noqa: E402
 from hybridfog_models.macs import count_macs  # noqa: E402
 from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
 from hybridfog_models.export import export_partition  # noqa: E402
@@ -43,6 +45,16 @@ class QuantTest(unittest.TestCase):
             conv.weight.copy_(torch.tensor([[[[1.0, -3.0]]]]))
         freeze_quantized(conv)
         self.assertEqual(conv.weight.flatten().tolist(), [2.0, -2.0])  # alpha = mean(1, 3)
+
+    def test_k_bit_activations_are_exactly_on_the_grid_at_inference(self):
+        x = torch.rand(1000) * 1.4 - 0.2
+        for bits in (2, 4):
+            levels = 2 ** bits - 1
+            q = QuantActivation(bits)(x)  # no gradient needed: inference path
+            self.assertTrue(torch.equal(q, torch.round(torch.clamp(x, 0, 1) * levels) / levels))
+            xg = x.clone().requires_grad_()
+            QuantActivation(bits)(xg).sum().backward()  # training path: straight-through gradient inside [0, 1]
+            self.assertTrue(torch.equal(xg.grad, ((x >= 0) & (x <= 1)).float()))
 
     def test_k_bit_weights_take_at_most_2_pow_k_values(self):
         conv = QuantConv2d(4, 8, 3, bits=2)
@@ -96,6 +108,51 @@ class ExportTest(unittest.TestCase):
             self.assertNotIn("Abs", ops)
             self.assertNotIn("ReduceMean", ops)
             self.assertEqual(model.graph.input[0].type.tensor_type.shape.dim[0].dim_param, "batch")
+
+
+def _load_cifar_train():
+    spec = importlib.util.spec_from_file_location("cifar10_train", os.path.join(os.path.dirname(HERE), "cifar10", "train.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class CifarExportTest(unittest.TestCase):
+    """models/cifar10/train.py's export on an untrained variant and random images (no data set needed)."""
+
+    def test_hybrid_variant_exports_partitions_metrics_and_reference_csv(self):
+        c10 = _load_cifar_train()
+        from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge
+        edge, cloud = HybridEdge(CUTS["s2b3"], 2), HybridCloud(CUTS["s2b3"])
+        freeze_quantized(edge)
+        rng = np.random.RandomState(0)
+        images = rng.randint(0, 256, (12, 32, 32, 3)).astype(np.uint8)
+        labels = rng.randint(0, 10, 12)
+        te, tc = c10.predict(edge, cloud, images)
+        with tempfile.TemporaryDirectory() as d:
+            args = argparse.Namespace(out=d, version="0.0.1", val_size=12, seed=0, max_drop=0.002, cut="s2b3", bits=2)
+            c10.write_artifacts(args, "s2b3-b2", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
+                                {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+            out = os.path.join(d, "s2b3-b2")
+            meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(out, "edge.onnx")).metadata_props}["hybridfog"])
+            self.assertEqual(meta["model"], "cifar10-resnet32-s2b3-b2")
+            self.assertEqual((meta["cut"], meta["edge_bits"], meta["partition"]), ("s2b3", 2, "edge"))
+            self.assertEqual(meta["features"], {"name": "features", "shape": [32, 16, 16], "dtype": "float32", "values": "real"})
+            self.assertEqual(meta["input"]["color"], "rgb")
+            macs = meta["macs"]
+            self.assertGreater(macs["edge"]["2"], 0)
+            self.assertEqual(macs["edge_exit_fp32"], 32 * 10)  # exit FC: 32 channels at s2b3 -> 10 classes
+            self.assertEqual(macs["reference_fp32"],
+                             sum(count_macs(c10.ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
+            cloud_meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(out, "cloud.onnx")).metadata_props}["hybridfog"])
+            self.assertEqual(dict(cloud_meta, partition="edge"), meta)
+            with open(os.path.join(out, "metrics.json")) as f:
+                self.assertEqual(json.load(f)["test"]["samples"], 12)
+            with open(os.path.join(out, "reference-predictions.csv")) as f:
+                rows = f.read().splitlines()
+            self.assertEqual(rows[0], "index,label,exit_pred,exit_entropy_nats,cloud_pred")
+            self.assertEqual(len(rows), 13)
+            self.assertEqual(rows[1].split(",")[:3], ["0", str(labels[0]), str(te[0].argmax())])
 
 
 class TrainingSmokeTest(unittest.TestCase):

@@ -3,6 +3,7 @@ package io.hybridfog.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hybridfog.onnx.ModelBundleHeaders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,6 +13,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
 
 /**
  * The main job: broker + cloud worker + edge gateway (in Felix) + a simulated device fleet replaying a test
@@ -22,8 +26,16 @@ import java.util.concurrent.Callable;
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", converter = DatasetConverter.class,
-            description = "Test set and model: fashion-mnist (default: ${DEFAULT-VALUE}).")
+            description = "Test set: fashion-mnist or cifar10 (default: ${DEFAULT-VALUE}).")
     Dataset dataset;
+
+    @Option(names = "--model", description = "Model name (HybridFog-Model of a model bundle in the distribution). Default: "
+            + "fashion-mnist-hybrid for fashion-mnist, " + Dataset.CIFAR10_DEFAULT_MODEL + " for cifar10.")
+    String model;
+
+    @Option(names = "--data", description = "cifar10: folder holding test.zip. Default: $HYBRIDFOG_DATA/cifar10, "
+            + "else <home>/../shared/data/cifar10.")
+    Path dataDir;
 
     @Option(names = "--broker", description = "MQTT broker URL (tcp://host:port). Default: an embedded broker on a free loopback port.")
     String brokerUrl;
@@ -50,14 +62,42 @@ final class DemoCommand implements Callable<Integer> {
     int timeoutS;
 
     enum Dataset {
-        fashion_mnist("fashion-mnist-hybrid", "models/fashion-mnist/metrics.json");
+        fashion_mnist("fashion-mnist-hybrid"),
+        cifar10(Dataset.CIFAR10_DEFAULT_MODEL);
 
-        final String model;
-        final String metrics;
+        /** The shipped binary-edge variant: cut after stage 2 block 3, 1-bit edge. */
+        static final String CIFAR10_DEFAULT_MODEL = "cifar10-resnet32-s2b3-b1";
+        static final String CIFAR10_PREFIX = "cifar10-resnet32-";
 
-        Dataset(String model, String metrics) {
-            this.model = model;
-            this.metrics = metrics;
+        final String defaultModel;
+
+        Dataset(String defaultModel) {
+            this.defaultModel = defaultModel;
+        }
+
+        /** The PyTorch evaluation of {@code model} (metrics.json), relative to the checkout. */
+        String metrics(String model) {
+            return this == fashion_mnist ? "models/fashion-mnist/metrics.json" : "models/cifar10/" + cifarVariant(model) + "/metrics.json";
+        }
+
+        /** {@code cifar10-resnet32-s2b3-b1} -> {@code s2b3-b1}: the folder train.py writes the variant to. */
+        static String cifarVariant(String model) {
+            return model.startsWith(CIFAR10_PREFIX) ? model.substring(CIFAR10_PREFIX.length()) : model;
+        }
+
+        /** How the model bundle of {@code model} is produced, for the error when it is missing. */
+        String producedBy(String model) {
+            if (this == fashion_mnist) {
+                return "it is built by the module models/fashion-mnist (mvn install -pl models/fashion-mnist,runtime/demo)";
+            }
+            String variant = cifarVariant(model);
+            int b = variant.lastIndexOf("-b");
+            String train = model.startsWith(CIFAR10_PREFIX) && b > 0
+                    ? "/usr/bin/python3 models/cifar10/train.py hybrid --cut " + variant.substring(0, b) + " --bits "
+                      + variant.substring(b + 2) + " --epochs 15 --threads 2"
+                    : "/usr/bin/python3 models/cifar10/train.py hybrid --cut <cut> --bits <bits>";
+            return "its partitions are trained and exported by `" + train + "` (after the baseline), then packaged as a "
+                    + "model bundle module and added to runtime/demo's models; see models/cifar10/README.md";
         }
 
         @Override
@@ -74,27 +114,71 @@ final class DemoCommand implements Callable<Integer> {
                     return d;
                 }
             }
-            throw new picocli.CommandLine.TypeConversionException("unknown dataset '" + value + "' (known: fashion-mnist)");
+            throw new picocli.CommandLine.TypeConversionException("unknown dataset '" + value + "' (known: fashion-mnist, cifar10)");
         }
     }
+
+    /** The model this run uses: --model, else the dataset's default. */
+    private String modelName;
+
+    /** True if a jar in {@code dir} is a model bundle of {@code model} (its HybridFog-Model header). */
+    static boolean hasModelBundle(Path dir, String model) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> jars = Files.list(dir)) {
+            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                try (JarFile file = new JarFile(jar.toFile())) {
+                    Manifest manifest = file.getManifest();
+                    if (manifest != null && model.equals(manifest.getMainAttributes().getValue(ModelBundleHeaders.MODEL))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         Path homeDir = home != null ? home : Path.of(System.getenv().getOrDefault("HYBRIDFOG_HOME", ".")).toAbsolutePath();
         Path config = configDir != null ? configDir : homeDir.resolve("config/demo");
+        // check everything before creating a single folder
+        CliChecks.positive(spec, "--devices", devices);
+        CliChecks.positive(spec, "--window", window);
+        CliChecks.positive(spec, "--timeout", timeoutS);
+        CliChecks.notNegative(spec, "--samples", samples);
+        CliChecks.folder(spec, "--home", homeDir.resolve("models"), "is not a HybridFog checkout (no models/ folder)");
+        CliChecks.folder(spec, "--config", config, "does not exist");
+        CliChecks.brokerUrl(spec, brokerUrl);
         Path work = Files.createDirectories(homeDir.resolve(".hybridfog/demo"));
         Path reportFile = report != null ? report : homeDir.resolve(".hybridfog/demo-report.json");
-        if (devices < 1 || window < 1) {
-            throw new IllegalArgumentException("--devices and --window must be >= 1");
+
+        modelName = model != null ? model : dataset.defaultModel;
+        Path modelDir = RuntimeStack.distributionDir().resolve("models");
+        if (!hasModelBundle(modelDir, modelName)) {
+            System.err.printf("error: no model bundle for model %s in %s: %s%n", modelName, modelDir, dataset.producedBy(modelName));
+            return 2;
         }
 
-        System.out.printf("HybridFog demo: %s, model %s%n", dataset, dataset.model);
+        System.out.printf("HybridFog demo: %s, model %s%n", dataset, modelName);
         long t0 = System.nanoTime();
-        TestSet testSet = FashionMnistTestSet.load(homeDir, samples > 0 ? samples : Integer.MAX_VALUE);
+        int limit = samples > 0 ? samples : Integer.MAX_VALUE;
+        TestSet testSet;
+        try {
+            testSet = dataset == Dataset.cifar10 ? Cifar10TestSet.fromFolder(Cifar10TestSet.locate(dataDir, homeDir), limit)
+                    : FashionMnistTestSet.load(homeDir, limit);
+        } catch (IOException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
         int count = testSet.size();
         System.out.printf("  loaded %d %s images (%d ms)%n", count, testSet.name(), DeviceFleet.elapsedMs(t0));
 
-        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, dataset.model, testSet, devices, window)) {
+        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, modelName, testSet, devices, window)) {
             return replay(stack.fleet, testSet, count, reportFile, homeDir);
         }
     }
@@ -123,24 +207,25 @@ final class DemoCommand implements Callable<Integer> {
 
         RunSummary summary = RunSummary.of(fleet.sent(), fleet.outcomes(), fleet.duplicates(), wallS);
         System.out.println();
-        System.out.println("Summary (" + testSet.name() + ", " + dataset.model + ")");
+        System.out.println("Summary (" + testSet.name() + ", " + modelName + ")");
         System.out.print(summary.table());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dataset", dataset.toString());
-        out.put("model", dataset.model);
+        out.put("model", modelName);
         out.put("devices", devices);
         out.put("window", window);
         out.put("runtime", summary.toMap());
         boolean agrees = compareWithPython(homeDir, summary, count, out);
         Files.createDirectories(reportFile.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(reportFile.toFile(), out);
-        System.out.println("  report written to " + reportFile);
+        System.out.println("  report written to " + reportFile + "; log: "
+                + System.getProperty("hybridfog.log.dir", ".hybridfog/logs") + "/hybridfog.log");
         return complete && summary.lost() == 0 && summary.duplicates() == 0 && agrees ? 0 : 1;
     }
 
     /** Compares with the PyTorch evaluation of the same exported weights and threshold (metrics.json). */
     private boolean compareWithPython(Path homeDir, RunSummary summary, int count, Map<String, Object> out) throws IOException {
-        Path metricsFile = homeDir.resolve(dataset.metrics);
+        Path metricsFile = homeDir.resolve(dataset.metrics(modelName));
         if (!Files.exists(metricsFile)) {
             System.out.println("  (no " + metricsFile + ": no PyTorch reference to compare with)");
             return true;

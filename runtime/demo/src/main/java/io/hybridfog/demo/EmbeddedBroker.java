@@ -37,17 +37,10 @@ final class EmbeddedBroker implements AutoCloseable {
                   <persistence><mode>in-memory</mode></persistence>
                 </hivemq>
                 """.formatted(port));
-        // HiveMQ configures the JVM's logback from its conf folder: keep the demo's console readable
-        Files.writeString(conf.resolve("logback.xml"), """
-                <configuration>
-                  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
-                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n</pattern></encoder>
-                  </appender>
-                  <logger name="com.hivemq" level="WARN"/>
-                  <logger name="io.hybridfog.mqtt" level="WARN"/>
-                  <root level="INFO"><appender-ref ref="CONSOLE"/></root>
-                </configuration>
-                """);
+        // HiveMQ reconfigures the JVM's logback from its conf folder: give it the command line's own configuration
+        try (var config = EmbeddedBroker.class.getResourceAsStream("/hybridfog-logback.xml")) {
+            Files.copy(config, conf.resolve("logback.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(conf).withDataFolder(data).withExtensionsFolder(extensions).build();
         try {

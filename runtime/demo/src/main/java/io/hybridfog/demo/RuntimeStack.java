@@ -44,12 +44,14 @@ final class RuntimeStack implements AutoCloseable {
             Path dist = distributionDir();
             felix = FelixRuntime.start(List.of(dist.resolve("bundles"), dist.resolve("models")), configDir, workDir,
                     Map.of("hybridfog.broker.url", url, "hybridfog.model", model, "hybridfog.gateway.id", "demo-gateway"));
-            System.out.printf("  Felix started: edge gateway, cloud worker, model bundles (config %s)%n", configDir);
+            System.out.printf("  Felix started (config %s); waiting for the gateway to answer a probe sample ...%n", configDir);
             DeviceFleet fleet = new DeviceFleet(url, devices, window, testSet, SAMPLES_PREFIX, RESULTS_PREFIX);
             if (!fleet.awaitReady(90_000)) {
                 fleet.close();
-                throw new IOException("the gateway did not answer a probe sample within 90 s; see the log above");
+                throw new IOException("the gateway did not answer a probe sample within 90 s; see "
+                        + System.getProperty("hybridfog.log.dir", ".hybridfog/logs") + "/hybridfog.log");
             }
+            System.out.println("  edge gateway and cloud worker ready");
             return new RuntimeStack(broker, felix, fleet);
         } catch (Exception e) {
             if (felix != null) {
