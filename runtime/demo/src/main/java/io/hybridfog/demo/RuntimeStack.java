@@ -1,5 +1,6 @@
 package io.hybridfog.demo;
 
+import io.hybridfog.launcher.FelixRuntime;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
