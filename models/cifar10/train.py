@@ -35,8 +35,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge, ResNet32, init_hybrid_from_baseline  # noqa: E402
 from hybridfog_models.quant import freeze_quantized  # noqa: E402
 from hybridfog_models.macs import count_macs  # noqa: E402
-from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
+from hybridfog_models.exits import calibrate_entropy_threshold  # noqa: E402
 from hybridfog_models.export import export_partition  # noqa: E402
+from hybridfog_models.artifacts import write_metrics_and_reference  # noqa: E402
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 # per-channel statistics of the CIFAR-10 training images (pixel/255), the values used by most CIFAR code
@@ -301,21 +302,7 @@ def write_artifacts(args, variant, edge, cloud, threshold, val, test, test_image
                "baseline": baseline_accuracy,
                "data": "CIFAR-10 (JPEG): validation = seeded split of train.zip, test = test.zip (5,000 images)",
                "reference_predictions_order": "test.zip .jpg entries sorted by name (airplane/0000.jpg first)"}
-    for split, (e, c, y) in (("validation", val), ("test", test)):
-        acc, exit_rate = hybrid_outcome(e, c, y, threshold)
-        metrics[split] = {"samples": int(len(y)), "cloud_only_accuracy": float((c.argmax(1) == y).mean()),
-                          "exit_only_accuracy": float((e.argmax(1) == y).mean()),
-                          "hybrid_accuracy": acc, "edge_exit_rate": exit_rate}
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-    print(json.dumps(metrics, indent=2, sort_keys=True))
-
-    te, tc, yte = test
-    ent = softmax_entropy_nats(te)
-    with open(os.path.join(out, "reference-predictions.csv"), "w") as f:
-        f.write("index,label,exit_pred,exit_entropy_nats,cloud_pred\n")
-        for i in range(len(yte)):
-            f.write(f"{i},{yte[i]},{te[i].argmax()},{ent[i]:.7f},{tc[i].argmax()}\n")
+    write_metrics_and_reference(out, metrics, threshold, val, test)
 
 
 def main():

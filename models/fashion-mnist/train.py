@@ -25,8 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.quant import BinaryActivation, QuantConv2d, freeze_quantized  # noqa: E402
 from hybridfog_models.macs import count_macs  # noqa: E402
-from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
+from hybridfog_models.exits import calibrate_entropy_threshold  # noqa: E402
 from hybridfog_models.export import export_partition  # noqa: E402
+from hybridfog_models.artifacts import write_metrics_and_reference  # noqa: E402
 
 MODEL_NAME = "fashion-mnist-hybrid"
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -242,21 +243,7 @@ def write_artifacts(args, edge, cloud, threshold, val, test, test_images):
                "initialized_from": args.init_from,
                "note": "stage 1: --epochs 15 --threads 2; stage 2 (this command): continued from stage 1's checkpoint"
                if args.init_from else None}
-    for split, (e, c, y) in (("validation", val), ("test", test)):
-        acc, exit_rate = hybrid_outcome(e, c, y, threshold)
-        metrics[split] = {"samples": int(len(y)), "cloud_only_accuracy": float((c.argmax(1) == y).mean()),
-                          "exit_only_accuracy": float((e.argmax(1) == y).mean()),
-                          "hybrid_accuracy": acc, "edge_exit_rate": exit_rate}
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-    print(json.dumps(metrics, indent=2, sort_keys=True))
-
-    te, tc, yte = test
-    ent = softmax_entropy_nats(te)
-    with open(os.path.join(out, "reference-predictions.csv"), "w") as f:
-        f.write("index,label,exit_pred,exit_entropy_nats,cloud_pred\n")
-        for i in range(len(yte)):
-            f.write(f"{i},{yte[i]},{te[i].argmax()},{ent[i]:.7f},{tc[i].argmax()}\n")
+    write_metrics_and_reference(out, metrics, threshold, val, test)
     write_preprocess_reference(out, test_images)
 
 
