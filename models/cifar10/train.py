@@ -21,6 +21,7 @@ import argparse
 import inspect
 import io
 import json
+import math
 import os
 import sys
 import time
@@ -123,9 +124,22 @@ def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
         ck = _load(ckpt_path)
         for m, sd in zip(modules, ck["modules"]):
             m.load_state_dict(sd)
-        opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"]); gen.set_state(ck["gen"])
+        opt.load_state_dict(ck["opt"]); gen.set_state(ck["gen"])
         start = ck["epoch"]
-        print(f"resumed after epoch {start}", flush=True)
+        anneal_from = ck.get("anneal_from")
+        if anneal_from is None and ck["sched"]["total_steps"] != steps * args.epochs:
+            # --epochs changed on resume (e.g. a run cut short to fit a CPU budget): keep weights and optimizer
+            # state, and anneal the learning rate reached so far to zero by cosine over the remaining epochs
+            anneal_from = {"epoch": start, "lr": opt.param_groups[0]["lr"]}
+        if anneal_from is None:
+            sched.load_state_dict(ck["sched"])
+        else:
+            sched = _cosine_anneal(opt, anneal_from, steps, args.epochs, ck["sched"] if "anneal_from" in ck else None)
+        print(f"resumed after epoch {start}" + (f", annealing lr {anneal_from['lr']:.4g} from epoch "
+                                                f"{anneal_from['epoch']} to 0 at epoch {args.epochs}"
+                                                if anneal_from else ""), flush=True)
+    else:
+        anneal_from = None
     for epoch in range(start, args.epochs):
         for m in modules:
             m.train()
@@ -138,10 +152,27 @@ def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
             tot += loss.item() * len(idx); n += len(idx)
         seconds.append(time.time() - t0)  # training only: evaluation is not part of an epoch's cost
         print(f"epoch {epoch + 1}/{args.epochs} loss {tot / n:.4f} {evaluate()} ({seconds[-1]:.0f}s)", flush=True)
-        torch.save({"modules": [m.state_dict() for m in modules], "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "gen": gen.get_state(), "epoch": epoch + 1}, ckpt_path + ".tmp")
+        state = {"modules": [m.state_dict() for m in modules], "opt": opt.state_dict(), "sched": sched.state_dict(),
+                 "gen": gen.get_state(), "epoch": epoch + 1}
+        if anneal_from is not None:
+            state["anneal_from"] = anneal_from
+        torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
     return seconds
+
+
+def _cosine_anneal(opt, anneal_from, steps_per_epoch, epochs, state=None):
+    """Cosine decay from anneal_from["lr"] at epoch anneal_from["epoch"] to 0 at `epochs`, per step; closed
+    form of the step count, so resuming only needs the scheduler's step counter."""
+    for g in opt.param_groups:
+        g["initial_lr"] = anneal_from["lr"]
+    total = steps_per_epoch * (epochs - anneal_from["epoch"])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * min(t, total) / total)))
+    if state is not None:
+        sched.load_state_dict(state)
+        for g, lr in zip(opt.param_groups, sched.get_last_lr()):
+            g["lr"] = lr
+    return sched
 
 
 def batched(fn, x, batch=500, prepare=normalize):

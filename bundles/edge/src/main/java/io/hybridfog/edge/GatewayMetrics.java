@@ -14,6 +14,14 @@ public interface GatewayMetrics {
     /** The gateway's {@code gateway.id}. */
     String gatewayId();
 
+    /**
+     * The exit rule the next sample of the configured model gets, for operators, e.g.
+     * {@code policy entropy, threshold 0.5222 nats (calibrated threshold of fashion-mnist-hybrid:1.0.0)}; says why if
+     * none applies
+     * (model not installed, policy missing).
+     */
+    String exitRule();
+
     /** A consistent-enough copy of the counters (each counter is read atomically, not all together). */
     Snapshot snapshot();
 
@@ -30,9 +38,11 @@ public interface GatewayMetrics {
      * @param publishFailures results (or offload requests) that could not be published
      * @param queued          samples waiting for a worker now
      * @param pendingOffloads offloads waiting for the cloud now
+     * @param swapRetries     samples that ran a second time because a model swap closed the version picked for them
+     *                        just before it ran (each still got exactly one result)
      */
     record Snapshot(long samples, long edgeExits, long offloads, long cloudResults, Map<ErrorCode, Long> errors,
-                    long resultsPublished, long publishFailures, int queued, int pendingOffloads) {
+                    long resultsPublished, long publishFailures, int queued, int pendingOffloads, long swapRetries) {
 
         /** Sum of all error results. */
         public long errorTotal() {

@@ -63,6 +63,27 @@ public final class ModelBundleLoader {
     }
 
     /**
+     * Loads only the edge partition of a bundle that {@link #load} accepted before, e.g. to make a standby version
+     * active again (same checks: checksum, metadata against the headers).
+     *
+     * @throws ModelLoadException as {@link #load}, or if the bundle carries no edge partition
+     */
+    public static OnnxEdgePartition loadEdge(ModelBundleHeaders headers, EntryReader entries, OrtEnvironment environment,
+                                             SessionOptions options) throws ModelLoadException {
+        if (!headers.partitions().containsKey(PartitionKind.EDGE)) {
+            throw new ModelLoadException(headers.id() + " carries no edge partition");
+        }
+        OnnxEdgePartition edge = OnnxPartitions.loadEdge(environment, verifiedBytes(headers, PartitionKind.EDGE, entries), options);
+        try {
+            requireHeadersMatch(headers, PartitionKind.EDGE, edge.descriptor());
+            return edge;
+        } catch (ModelLoadException | RuntimeException e) {
+            edge.close();
+            throw e;
+        }
+    }
+
+    /**
      * Loads a model bundle jar outside OSGi.
      *
      * @throws ModelLoadException if the jar cannot be read, is no model bundle, or fails {@link #load}

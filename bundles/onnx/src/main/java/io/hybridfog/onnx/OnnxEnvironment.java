@@ -19,6 +19,9 @@ public interface OnnxEnvironment {
     /** Threads ONNX Runtime uses inside one operator ({@code intra.op.threads}), &gt;= 1. */
     int intraOpThreads();
 
+    /** Inferences run on each partition of a new model version before it serves ({@code warmup.runs}), &gt;= 0. */
+    int warmupRuns();
+
     /**
      * New session options with the configured settings ({@link OnnxPartitions#sessionOptions(int)}); the caller
      * closes them once its sessions are created.

@@ -7,22 +7,26 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /** The gateway's counters; {@code queued} and {@code pendingOffloads} are read live from their sources. */
 final class Counters implements GatewayMetrics {
     private final String gatewayId;
     private final IntSupplier queued;
     private final IntSupplier pendingOffloads;
+    private final Supplier<String> exitRule;
     final LongAdder samples = new LongAdder();
     final LongAdder edgeExits = new LongAdder();
     final LongAdder offloads = new LongAdder();
     final LongAdder cloudResults = new LongAdder();
     final LongAdder resultsPublished = new LongAdder();
     final LongAdder publishFailures = new LongAdder();
+    final LongAdder swapRetries = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
 
-    Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads) {
+    Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads, Supplier<String> exitRule) {
         this.gatewayId = gatewayId;
+        this.exitRule = exitRule;
         this.queued = queued;
         this.pendingOffloads = pendingOffloads;
         for (ErrorCode c : ErrorCode.values()) {
@@ -40,6 +44,11 @@ final class Counters implements GatewayMetrics {
     }
 
     @Override
+    public String exitRule() {
+        return exitRule.get();
+    }
+
+    @Override
     public Snapshot snapshot() {
         Map<ErrorCode, Long> e = new EnumMap<>(ErrorCode.class);
         errors.forEach((c, n) -> {
@@ -49,7 +58,8 @@ final class Counters implements GatewayMetrics {
             }
         });
         return new Snapshot(samples.sum(), edgeExits.sum(), offloads.sum(), cloudResults.sum(), Collections.unmodifiableMap(e),
-                resultsPublished.sum(), publishFailures.sum(), queued.getAsInt(), pendingOffloads.getAsInt());
+                resultsPublished.sum(), publishFailures.sum(), queued.getAsInt(), pendingOffloads.getAsInt(),
+                swapRetries.sum());
     }
 
     @Override
@@ -60,6 +70,7 @@ final class Counters implements GatewayMetrics {
         cloudResults.reset();
         resultsPublished.reset();
         publishFailures.reset();
+        swapRetries.reset();
         errors.values().forEach(LongAdder::reset);
     }
 }

@@ -64,7 +64,7 @@ public final class EdgeGateway implements AutoCloseable {
     private final MessageBus bus;
     private final Supplier<? extends Collection<? extends EdgePartition>> partitions;
     private final Supplier<? extends Collection<? extends ExitPolicy>> policies;
-    private final GatewaySettings settings;
+    private volatile GatewaySettings settings; // replaced only by applyExitSettings
     private final Results results;
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor timer;
@@ -91,7 +91,8 @@ public final class EdgeGateway implements AutoCloseable {
         this.timer = new ScheduledThreadPoolExecutor(1, named("hybridfog-edge-timer-" + settings.gatewayId()));
         timer.setRemoveOnCancelPolicy(true); // cancelled offload timeouts must not pile up
         this.offloads = new OffloadTracker(timer, settings.offloadTimeoutMs(), settings.queueCapacity());
-        this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size);
+        this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size,
+                this::describeExitRule);
     }
 
     /**
@@ -117,6 +118,39 @@ public final class EdgeGateway implements AutoCloseable {
 
     public GatewaySettings settings() {
         return settings;
+    }
+
+    /** See {@link GatewayMetrics#exitRule()}. */
+    String describeExitRule() {
+        GatewaySettings now = settings;
+        EdgePartition partition = Partitions.newest(partitions.get(), now.model());
+        if (partition == null) {
+            return "none: no edge partition of model '" + now.model() + "' is installed";
+        }
+        ModelDescriptor d = partition.descriptor();
+        try {
+            ExitRule rule = ExitRule.resolve(d, policies.get(), now.exitPolicy(), now.exitThreshold());
+            return "policy " + rule.policy().name() + ", threshold " + rule.threshold() + " " + rule.policy().unit() + " ("
+                    + (now.exitThreshold() == null ? "calibrated threshold of " : "exit.threshold, model ") + d.id() + ")";
+        } catch (SettingException e) {
+            return "none: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Applies a new exit policy and threshold to the samples that start from now on; the other settings must be
+     * unchanged (they shaped the queues and subscriptions).
+     *
+     * @throws IllegalArgumentException if {@code next} differs in anything but {@code exit.policy}/{@code exit.threshold}
+     */
+    public void applyExitSettings(GatewaySettings next) {
+        if (!next.withExit(settings.exitPolicy(), settings.exitThreshold()).equals(settings)) {
+            throw new IllegalArgumentException("only exit.policy and exit.threshold change without a restart");
+        }
+        settings = next;
+        LOG.log(Level.INFO, "edge gateway {0}: exit policy {1}, threshold {2}", settings.gatewayId(),
+                next.exitPolicy() == null ? "(the model's)" : next.exitPolicy(),
+                next.exitThreshold() == null ? "(the model's calibrated one)" : next.exitThreshold());
     }
 
     /**
@@ -179,7 +213,7 @@ public final class EdgeGateway implements AutoCloseable {
 
     /** Worker thread: decode, edge partition, exit decision; then answer or offload. Never throws. */
     private void process(Sample s) {
-        ModelDescriptor d = null;
+        ModelDescriptor[] model = {null}; // the version the sample runs on, once known: error results name it
         try {
             if (s.sampleId() == null) {
                 throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, s.correlationData() == null
@@ -187,29 +221,55 @@ public final class EdgeGateway implements AutoCloseable {
                         : "sample id (MQTT 5 correlation data) is not UTF-8");
             }
             String modelName = s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
+            EdgeRun run = runEdge(s, modelName, model);
+            ModelDescriptor d = run.descriptor();
+            float[] exitLogits = firstRow(run.output().exitLogits(), d.numClasses(), "exit logits");
+            ExitDecision decision = run.rule().policy().decide(exitLogits, run.rule().threshold());
+            if (decision.exitAtEdge()) {
+                counters.edgeExits.increment();
+                publish(s, results.edge(s, d, decision));
+            } else {
+                offload(s, d, decision, run.output().features());
+            }
+        } catch (HybridFogException e) {
+            publish(s, Results.error(s, model[0], e.code(), e.getMessage()));
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            LOG.log(Level.ERROR, "sample " + s.sampleId() + " from " + s.deviceId() + " failed", e);
+            publish(s, Results.error(s, model[0], ErrorCode.INTERNAL, "internal error: " + e));
+        }
+    }
+
+    /** The edge partition's output for a sample, with the model version and exit rule that produced it. */
+    private record EdgeRun(ModelDescriptor descriptor, ExitRule rule, EdgeOutput output) {
+    }
+
+    /**
+     * Decodes the sample for the installed version of {@code modelName} and runs its edge partition. A model swap
+     * may close the version picked here before it runs (it was unregistered in between): the sample then runs once
+     * more, on the version registered now.
+     */
+    private EdgeRun runEdge(Sample s, String modelName, ModelDescriptor[] model) throws HybridFogException {
+        EdgePartition swappedOut = null;
+        while (true) {
             Collection<? extends EdgePartition> installed = partitions.get();
             EdgePartition partition = Partitions.newest(installed, modelName);
             if (partition == null) {
                 throw new HybridFogException(ErrorCode.UNKNOWN_MODEL, "no edge partition of model '" + modelName
                         + "' is installed; installed: " + Partitions.installed(installed));
             }
-            d = partition.descriptor();
+            ModelDescriptor d = partition.descriptor();
+            model[0] = d;
             ExitRule rule = exitRule(d);
             Tensor input = decoder(d).decode(s.message().payload());
-            EdgeOutput out = partition.run(input);
-            float[] exitLogits = firstRow(out.exitLogits(), d.numClasses(), "exit logits");
-            ExitDecision decision = rule.policy().decide(exitLogits, rule.threshold());
-            if (decision.exitAtEdge()) {
-                counters.edgeExits.increment();
-                publish(s, results.edge(s, d, decision));
-            } else {
-                offload(s, d, decision, out.features());
+            try {
+                return new EdgeRun(d, rule, partition.run(input));
+            } catch (HybridFogException e) {
+                if (e.code() != ErrorCode.UNKNOWN_MODEL || partition == swappedOut) {
+                    throw e;
+                }
+                swappedOut = partition;
+                counters.swapRetries.increment();
             }
-        } catch (HybridFogException e) {
-            publish(s, Results.error(s, d, e.code(), e.getMessage()));
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            LOG.log(Level.ERROR, "sample " + s.sampleId() + " from " + s.deviceId() + " failed", e);
-            publish(s, Results.error(s, d, ErrorCode.INTERNAL, "internal error: " + e));
         }
     }
 

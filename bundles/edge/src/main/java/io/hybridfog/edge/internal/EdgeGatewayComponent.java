@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -95,7 +96,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<EdgePartition> partitions;
 
-    private EdgeGateway gateway;
+    private volatile EdgeGateway gateway;
 
     @Activate
     void activate(Map<String, Object> properties) throws ConfigurationException, IOException {
@@ -108,6 +109,32 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
             throw new ConfigurationException(e.key(), e.getMessage());
         }
         gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, settings);
+        gateway.start();
+    }
+
+    /**
+     * A changed {@code exit.policy}/{@code exit.threshold} applies to the next samples without a restart (e.g. from
+     * the {@code hybridfog:threshold} command); any other change restarts the gateway (queued samples finish first).
+     * An invalid configuration is logged and the running settings stay.
+     */
+    @Modified
+    void modified(Map<String, Object> properties) throws ConfigurationException, IOException {
+        GatewaySettings next;
+        try {
+            next = GatewaySettings.parse(properties);
+            checkExitConfiguration(next, exitPolicies, partitions);
+        } catch (SettingException e) {
+            LOG.log(Level.ERROR, "invalid configuration " + PID + " (the running settings stay): " + e.getMessage());
+            throw new ConfigurationException(e.key(), e.getMessage());
+        }
+        GatewaySettings current = gateway.settings();
+        if (next.withExit(current.exitPolicy(), current.exitThreshold()).equals(current)) {
+            gateway.applyExitSettings(next);
+            return;
+        }
+        LOG.log(Level.INFO, "edge gateway {0}: configuration changed, restarting", current.gatewayId());
+        gateway.close();
+        gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, next);
         gateway.start();
     }
 
@@ -134,6 +161,11 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     @Override
     public String gatewayId() {
         return gateway.metrics().gatewayId();
+    }
+
+    @Override
+    public String exitRule() {
+        return gateway.metrics().exitRule();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.hybridfog.edge.internal;
 
 import io.hybridfog.api.EdgePartition;
 import io.hybridfog.api.ModelDescriptor;
+import io.hybridfog.config.ModelVersions;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.stream.Collectors;

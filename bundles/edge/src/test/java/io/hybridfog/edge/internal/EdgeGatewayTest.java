@@ -340,14 +340,6 @@ class EdgeGatewayTest {
         assertKey("max.payload.bytes", with(p, "max.payload.bytes", 0));
     }
 
-    @Test
-    void versionsOrderNumerically() {
-        assertTrue(ModelVersions.compare("1.10.0", "1.9.3") > 0);
-        assertTrue(ModelVersions.compare("2", "10") < 0);
-        assertTrue(ModelVersions.compare("1.0.0", "1.0") > 0);
-        assertEquals(0, ModelVersions.compare("1.02", "1.2"));
-    }
-
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {
         Map<String, Object> m = new HashMap<>(base);
         m.put(key, value);

@@ -30,8 +30,8 @@ public class OnnxEnvironmentComponent implements OnnxEnvironment {
     void activate(Map<String, Object> properties) throws OrtException {
         settings = OnnxSettings.from(properties);
         environment = OnnxPartitions.sharedEnvironment();
-        LOG.log(Level.INFO, "ONNX Runtime {0} ready (telemetry disabled, {1}={2})",
-                environment.getVersion(), OnnxSettings.INTRA_OP_THREADS, settings.intraOpThreads());
+        LOG.log(Level.INFO, "ONNX Runtime {0} ready (telemetry disabled, {1}={2}, {3}={4})", environment.getVersion(),
+                OnnxSettings.INTRA_OP_THREADS, settings.intraOpThreads(), OnnxSettings.WARMUP_RUNS, settings.warmupRuns());
         if (!"1".equals(System.getenv("ORT_DISABLE_TELEMETRY"))) {
             LOG.log(Level.WARNING, "ORT_DISABLE_TELEMETRY=1 is not set for this process: ONNX Runtime may write "
                     + "telemetry files under ~/.cache/Microsoft/DeveloperTools and /tmp/mat-debug-*.log");
@@ -46,6 +46,11 @@ public class OnnxEnvironmentComponent implements OnnxEnvironment {
     @Override
     public int intraOpThreads() {
         return settings.intraOpThreads();
+    }
+
+    @Override
+    public int warmupRuns() {
+        return settings.warmupRuns();
     }
 
     @Override

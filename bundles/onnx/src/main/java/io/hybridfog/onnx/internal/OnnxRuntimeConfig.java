@@ -12,4 +12,9 @@ public @interface OnnxRuntimeConfig {
             description = "Threads ONNX Runtime uses inside one operator of one inference (intra.op.threads). "
                     + "1 runs each inference on the calling thread; parallel requests still run in parallel.")
     int intra_op_threads() default OnnxSettings.DEFAULT_INTRA_OP_THREADS;
+
+    @AttributeDefinition(name = "Warm-up runs", min = "0",
+            description = "Inferences run on each partition of a new model version, after its smoke inference and "
+                    + "before it serves (warmup.runs)")
+    int warmup_runs() default OnnxSettings.DEFAULT_WARMUP_RUNS;
 }

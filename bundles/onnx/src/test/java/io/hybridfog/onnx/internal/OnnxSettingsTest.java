@@ -32,6 +32,15 @@ class OnnxSettingsTest {
     }
 
     @Test
+    void warmupRunsDefaultToThreeAndMayBeZero() {
+        assertEquals(3, OnnxSettings.from(Map.of()).warmupRuns());
+        assertEquals(0, OnnxSettings.from(Map.of("warmup.runs", "0")).warmupRuns());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxSettings.from(Map.of("warmup.runs", -1)));
+        assertTrue(e.getMessage().contains("warmup.runs must be an integer from 0 to 1000, got '-1'"), e.getMessage());
+    }
+
+    @Test
     void aBadValueFailsActivation() {
         OnnxEnvironmentComponent component = new OnnxEnvironmentComponent();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,18 +1,19 @@
-package io.hybridfog.edge.internal;
+package io.hybridfog.config;
 
 import java.util.Comparator;
 
 /**
- * Orders model versions like {@code 1.2.10 > 1.2.9 > 1.2}: dot/dash separated parts, numeric parts compared as
- * numbers, other parts as strings, a numeric part above a textual one, a longer version above its prefix.
+ * Orders model versions ({@code HybridFog-Model-Version}) like {@code 1.2.10 > 1.2.9 > 1.2}: dot/dash separated
+ * parts, numeric parts compared as numbers, other parts as strings, a numeric part above a textual one, a longer
+ * version above its prefix.
  */
-final class ModelVersions {
-    static final Comparator<String> ORDER = ModelVersions::compare;
+public final class ModelVersions {
+    public static final Comparator<String> ORDER = ModelVersions::compare;
 
     private ModelVersions() {
     }
 
-    static int compare(String a, String b) {
+    public static int compare(String a, String b) {
         String[] pa = a.split("[.\\-]");
         String[] pb = b.split("[.\\-]");
         for (int i = 0; i < Math.min(pa.length, pb.length); i++) {

@@ -1,0 +1,427 @@
+package io.hybridfog.onnx.internal;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import io.hybridfog.api.CloudPartition;
+import io.hybridfog.api.EdgePartition;
+import io.hybridfog.api.PartitionProperties;
+import io.hybridfog.api.models.ModelCatalog;
+import io.hybridfog.api.models.ModelCatalogException;
+import io.hybridfog.api.models.ModelVersionStatus;
+import io.hybridfog.api.models.ModelVersionStatus.State;
+import io.hybridfog.config.ModelVersions;
+import io.hybridfog.onnx.ModelBundle;
+import io.hybridfog.onnx.ModelBundleHeaders;
+import io.hybridfog.onnx.ModelBundleLoader;
+import io.hybridfog.onnx.ModelLoadException;
+import io.hybridfog.onnx.ModelSmokeTest;
+import io.hybridfog.onnx.OnnxEdgePartition;
+import io.hybridfog.onnx.OnnxEnvironment;
+import io.hybridfog.onnx.PartitionKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * The model versions installed on this node and the one active edge version per model ({@link ModelCatalog}).
+ *
+ * <p>A version is loaded and validated when its bundle starts ({@link ModelBundleLoader}: checksums, names and
+ * shapes; {@link ModelSmokeTest}: one inference and warm-up). A bundle that fails is recorded as REJECTED with the
+ * reason and nothing of it is registered, so the version that was serving keeps serving. The cloud partition of
+ * every valid version is registered; the edge partition only of the active version: the pinned one, else the
+ * newest. Switching registers the new edge partition before unregistering the old one, then closes the old one,
+ * which waits for its runs in flight (the drain). A standby version's edge session is closed and reloaded (and
+ * validated again) when it becomes active.
+ *
+ * <p>All methods are synchronized: bundle events and operator commands change the state one at a time.
+ */
+final class ModelInventory implements ModelCatalog {
+    private static final System.Logger LOG = System.getLogger(ModelInventory.class.getName());
+
+    /** One model bundle and what of it is loaded and registered. */
+    private static final class Entry {
+        final Bundle bundle;
+        final ModelBundleHeaders headers;
+        String rejection; // null while valid
+        String detail = "";
+        CloudPartition cloud;
+        AutoCloseable cloudSession;
+        ServiceRegistration<?> cloudService;
+        OnnxEdgePartition edge; // loaded: while active, or between validation and the activation decision
+        ServiceRegistration<?> edgeService; // non-null while active
+
+        Entry(Bundle bundle, ModelBundleHeaders headers) {
+            this.bundle = bundle;
+            this.headers = headers;
+        }
+
+        String model() {
+            return headers.model();
+        }
+
+        String version() {
+            return headers.version();
+        }
+
+        boolean valid() {
+            return rejection == null;
+        }
+
+        boolean carries(PartitionKind kind) {
+            return headers.partitions().containsKey(kind);
+        }
+
+        boolean active() {
+            return edgeService != null;
+        }
+    }
+
+    private final BundleContext context;
+    private final OnnxEnvironment onnx;
+    private final Pins pins;
+    private final Map<Long, Entry> entries = new LinkedHashMap<>(); // by bundle id
+
+    ModelInventory(BundleContext context, OnnxEnvironment onnx, Pins pins) {
+        this.context = context;
+        this.onnx = onnx;
+        this.pins = pins;
+    }
+
+    /**
+     * A model bundle started: loads, validates and warms it; registers its cloud partition; makes its edge partition
+     * active if it is the pinned or (without a pin) the newest version. Never throws: a failure is logged and the
+     * version recorded as REJECTED.
+     */
+    synchronized void added(Bundle bundle, ModelBundleHeaders headers) {
+        Entry entry = new Entry(bundle, headers);
+        entries.put(bundle.getBundleId(), entry);
+        long started = System.nanoTime();
+        ModelBundle loaded = null;
+        try {
+            requireNoDuplicate(entry);
+            try (SessionOptions options = onnx.newSessionOptions()) {
+                loaded = ModelBundleLoader.load(headers, path -> readEntry(bundle, path), onnx.environment(), options);
+            }
+            ModelSmokeTest.check(loaded.edge().orElse(null), loaded.cloud().orElse(null), onnx.warmupRuns());
+        } catch (ModelLoadException | OrtException | RuntimeException e) {
+            if (loaded != null) {
+                loaded.close();
+            }
+            reject(entry, e);
+            return;
+        }
+        entry.detail = "validated and warmed up in " + millisSince(started) + " ms";
+        loaded.cloud().ifPresent(cloud -> {
+            entry.cloud = cloud;
+            entry.cloudSession = cloud;
+            entry.cloudService = context.registerService(CloudPartition.class, cloud, properties(headers));
+        });
+        entry.edge = loaded.edge().orElse(null);
+        LOG.log(Level.INFO, "model {0} from bundle {1}: {2} ({3})", headers.id(), describe(bundle), entry.detail,
+                headers.partitions().keySet());
+        reconcile(entry.model(), activeEntry(entry.model()));
+        closeIfStandby(entry);
+    }
+
+    /**
+     * A model bundle stopped: its cloud partition is unregistered and closed; if its edge partition was active, the
+     * next version (pinned, else newest) is activated before the old one is unregistered and drained.
+     */
+    synchronized void removed(Bundle bundle) {
+        Entry entry = entries.remove(bundle.getBundleId());
+        if (entry == null) {
+            return;
+        }
+        unregister(entry.cloudService);
+        close(entry.cloudSession);
+        entry.cloudService = null;
+        if (entry.active()) {
+            reconcile(entry.model(), entry);
+        }
+        closeIfStandby(entry);
+        LOG.log(Level.INFO, "model {0} from bundle {1} removed", entry.headers.id(), describe(bundle));
+    }
+
+    /** Unregisters and closes everything (the extender stops). */
+    synchronized void closeAll() {
+        for (Entry e : entries.values()) {
+            unregister(e.edgeService);
+            unregister(e.cloudService);
+            e.edgeService = null;
+            e.cloudService = null;
+            close(e.edge);
+            close(e.cloudSession);
+        }
+        entries.clear();
+    }
+
+    @Override
+    public synchronized List<ModelVersionStatus> versions() {
+        return entries.values().stream().sorted(NEWEST_FIRST).map(this::status).toList();
+    }
+
+    @Override
+    public synchronized ModelVersionStatus activate(String model, String version) throws ModelCatalogException {
+        Entry target = entries.values().stream()
+                .filter(e -> e.model().equals(model) && e.version().equals(version) && e.carries(PartitionKind.EDGE))
+                .findFirst().orElseThrow(() -> new ModelCatalogException(model + ":" + version
+                        + " is not installed with an edge partition; installed: " + ids(model)));
+        if (!target.valid()) {
+            throw new ModelCatalogException(target.headers.id() + " was rejected: " + target.rejection);
+        }
+        Entry current = activeEntry(model);
+        if (target != current) {
+            long started = System.nanoTime();
+            if (!loadEdge(target)) {
+                throw new ModelCatalogException(target.headers.id() + " failed validation: " + target.rejection
+                        + (current == null ? "" : "; " + current.headers.id() + " keeps serving"));
+            }
+            switchEdge(current, target, started);
+        }
+        pins.pin(model, version);
+        return status(target);
+    }
+
+    @Override
+    public synchronized ModelVersionStatus rollback(String model) throws ModelCatalogException {
+        Entry current = activeEntry(model);
+        if (current == null) {
+            throw new ModelCatalogException("model " + model + " has no active version; installed: " + ids(model));
+        }
+        Entry previous = edgeCandidates(model)
+                .filter(e -> ModelVersions.compare(e.version(), current.version()) < 0)
+                .max(Comparator.comparing(Entry::version, ModelVersions.ORDER))
+                .orElseThrow(() -> new ModelCatalogException("no valid version of " + model + " older than "
+                        + current.version() + " is installed; installed: " + ids(model)));
+        return activate(model, previous.version());
+    }
+
+    @Override
+    public synchronized ModelVersionStatus followNewest(String model) throws ModelCatalogException {
+        if (entries.values().stream().noneMatch(e -> e.model().equals(model))) {
+            throw new ModelCatalogException("model " + model + " is not installed");
+        }
+        pins.unpin(model);
+        Entry active = reconcile(model, activeEntry(model));
+        if (active == null) {
+            throw new ModelCatalogException("model " + model + " has no valid version with an edge partition; installed: "
+                    + ids(model));
+        }
+        return status(active);
+    }
+
+    /**
+     * Makes the right version of {@code model} active: the pinned one if it is installed and valid, else the newest
+     * valid one. Candidates that fail to load now are rejected and the next one is tried.
+     *
+     * @param current the entry whose edge partition serves now (possibly already removed from {@link #entries})
+     * @return the active entry afterwards, or null if none
+     */
+    private Entry reconcile(String model, Entry current) {
+        while (true) {
+            Entry target = target(model);
+            if (target == current && current != null && entries.containsValue(current)) {
+                return current;
+            }
+            if (target == null) {
+                if (current != null) {
+                    retire(current);
+                    LOG.log(Level.WARNING, "model {0}: no valid version with an edge partition is left; {1} stopped serving",
+                            model, current.headers.id());
+                }
+                return null;
+            }
+            long started = System.nanoTime();
+            if (loadEdge(target)) {
+                switchEdge(current, target, started);
+                return target;
+            }
+        }
+    }
+
+    /** The pinned valid version, else the newest valid version, that carries an edge partition; null if none. */
+    private Entry target(String model) {
+        Optional<String> pin = pins.get(model);
+        if (pin.isPresent()) {
+            Optional<Entry> pinned = edgeCandidates(model).filter(e -> e.version().equals(pin.get())).findFirst();
+            if (pinned.isPresent()) {
+                return pinned.get();
+            }
+        }
+        return edgeCandidates(model).max(Comparator.comparing(Entry::version, ModelVersions.ORDER)).orElse(null);
+    }
+
+    private java.util.stream.Stream<Entry> edgeCandidates(String model) {
+        return entries.values().stream().filter(e -> e.model().equals(model) && e.valid() && e.carries(PartitionKind.EDGE));
+    }
+
+    private Entry activeEntry(String model) {
+        return entries.values().stream().filter(e -> e.model().equals(model) && e.active()).findFirst().orElse(null);
+    }
+
+    /** Loads, validates and warms the edge partition of a standby version; on failure rejects the entry. */
+    private boolean loadEdge(Entry e) {
+        if (e.edge != null) {
+            return true;
+        }
+        try (SessionOptions options = onnx.newSessionOptions()) {
+            OnnxEdgePartition edge = ModelBundleLoader.loadEdge(e.headers, path -> readEntry(e.bundle, path),
+                    onnx.environment(), options);
+            try {
+                ModelSmokeTest.check(edge, null, onnx.warmupRuns());
+            } catch (ModelLoadException | RuntimeException failed) {
+                edge.close();
+                throw failed;
+            }
+            e.edge = edge;
+            return true;
+        } catch (ModelLoadException | OrtException | RuntimeException failed) {
+            unregister(e.cloudService);
+            close(e.cloudSession);
+            e.cloudService = null;
+            reject(e, failed);
+            return false;
+        }
+    }
+
+    /** Registers the target's (loaded) edge partition, then unregisters and drains the current one. */
+    private void switchEdge(Entry current, Entry target, long started) {
+        long ready = System.nanoTime();
+        target.edgeService = context.registerService(EdgePartition.class, target.edge, properties(target.headers));
+        long drain = 0;
+        if (current != null && current != target) {
+            long t = System.nanoTime();
+            retire(current);
+            drain = millisSince(t);
+        }
+        target.detail = "active since " + java.time.Instant.now() + " (ready in " + (ready - started) / 1_000_000
+                + " ms" + (current != null && current != target ? ", " + current.version() + " drained in " + drain
+                + " ms" : "") + ")";
+        LOG.log(Level.INFO, "model {0}: edge partition {1}", target.headers.id(),
+                current == null || current == target ? "active" : "switched from " + current.version() + " ("
+                        + current.version() + " drained and closed in " + drain + " ms)");
+    }
+
+    /** Unregisters an active edge partition, then closes it: close waits for the runs in flight. */
+    private void retire(Entry e) {
+        unregister(e.edgeService);
+        e.edgeService = null;
+        close(e.edge);
+        e.edge = null;
+        if (e.valid() && entries.containsValue(e)) {
+            e.detail = "standby";
+        }
+    }
+
+    private void closeIfStandby(Entry e) {
+        if (e.edge != null && !e.active()) {
+            close(e.edge);
+            e.edge = null;
+            if (e.valid() && entries.containsValue(e)) {
+                e.detail = "standby (validated)";
+            }
+        }
+    }
+
+    private void reject(Entry e, Exception reason) {
+        e.rejection = reason.getMessage() == null ? reason.toString() : reason.getMessage();
+        e.detail = e.rejection;
+        Entry serving = activeEntry(e.model());
+        LOG.log(Level.ERROR, "model bundle {0} ({1}) rejected: {2}; {3}", describe(e.bundle), e.headers.id(), e.rejection,
+                serving == null ? "no version of " + e.model() + " serves" : serving.headers.id() + " keeps serving");
+        if (reason instanceof RuntimeException) {
+            LOG.log(Level.DEBUG, "rejection of " + e.headers.id(), reason);
+        }
+    }
+
+    private void requireNoDuplicate(Entry entry) throws ModelLoadException {
+        for (Entry other : entries.values()) {
+            if (other == entry || !other.valid() || !other.headers.id().equals(entry.headers.id())) {
+                continue;
+            }
+            for (PartitionKind kind : entry.headers.partitions().keySet()) {
+                if (other.carries(kind)) {
+                    throw new ModelLoadException("the " + kind + " partition of " + entry.headers.id()
+                            + " is already installed by bundle " + describe(other.bundle));
+                }
+            }
+        }
+    }
+
+    private ModelVersionStatus status(Entry e) {
+        State state = !e.valid() ? State.REJECTED : e.active() || (!e.carries(PartitionKind.EDGE) && e.cloudService != null)
+                ? State.ACTIVE : State.STANDBY;
+        boolean pinned = e.valid() && pins.get(e.model()).filter(e.version()::equals).isPresent();
+        List<String> kinds = e.headers.partitions().keySet().stream().map(PartitionKind::toString).toList();
+        return new ModelVersionStatus(e.model(), e.version(), state, pinned, e.bundle.getBundleId(),
+                String.valueOf(e.bundle.getLocation()), kinds, e.detail);
+    }
+
+    private String ids(String model) {
+        List<String> ids = new ArrayList<>();
+        entries.values().stream().filter(e -> e.model().equals(model)).sorted(NEWEST_FIRST)
+                .forEach(e -> ids.add(e.version() + (e.valid() ? "" : " (rejected)")));
+        return ids.toString();
+    }
+
+    private static final Comparator<Entry> NEWEST_FIRST = Comparator.comparing(Entry::model)
+            .thenComparing(Entry::version, ModelVersions.ORDER.reversed())
+            .thenComparing(e -> e.bundle.getBundleId());
+
+    private static Dictionary<String, Object> properties(ModelBundleHeaders headers) {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put(PartitionProperties.MODEL, headers.model());
+        p.put(PartitionProperties.VERSION, headers.version());
+        return p;
+    }
+
+    private static void unregister(ServiceRegistration<?> service) {
+        if (service != null) {
+            try {
+                service.unregister();
+            } catch (IllegalStateException alreadyUnregistered) {
+                // the framework unregisters the extender's services itself when the extender stops
+            }
+        }
+    }
+
+    private static void close(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing " + c + " failed: " + e);
+            }
+        }
+    }
+
+    private static byte[] readEntry(Bundle bundle, String path) throws IOException {
+        URL url = bundle.getEntry(path);
+        if (url == null) {
+            return null;
+        }
+        try (InputStream in = url.openStream()) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    static String describe(Bundle bundle) {
+        return bundle.getSymbolicName() + " " + bundle.getVersion() + " [" + bundle.getBundleId() + "]";
+    }
+}
