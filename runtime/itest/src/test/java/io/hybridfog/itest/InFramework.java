@@ -235,7 +235,8 @@ final class InFramework {
     static String describe() {
         StringBuilder sb = new StringBuilder("--- runtime state ---\n");
         for (Bundle b : context().getBundles()) {
-            boolean fragment = (b.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+            BundleRevision revision = b.adapt(BundleRevision.class); // null once uninstalled
+            boolean fragment = revision != null && (revision.getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
             String state = switch (b.getState()) {
                 case Bundle.ACTIVE -> "ACTIVE";
                 case Bundle.RESOLVED -> "RESOLVED";

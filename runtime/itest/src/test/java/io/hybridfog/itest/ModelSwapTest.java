@@ -14,24 +14,18 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hybridfog.api.ErrorCode;
-import io.hybridfog.api.models.ModelCatalog;
 import io.hybridfog.api.models.ModelVersionStatus;
 import io.hybridfog.api.models.ModelVersionStatus.State;
 import io.hybridfog.edge.GatewayMetrics;
 import io.hybridfog.onnx.testing.ModelBundleJars;
-import io.hybridfog.onnx.testing.ModelBundleJars.Defect;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,19 +48,10 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ModelSwapTest {
-    private static final String MODELS_PROPERTY = "hybridfog.itest.swap.models";
-    private static final long SWAP_TIMEOUT_MS = 30_000;
 
     @Configuration
     public Option[] config() throws Exception {
-        Path target = Path.of(System.getProperty("hybridfog.itest.target", "target")).toAbsolutePath();
-        Path modelDir = Path.of(System.getProperty("hybridfog.itest.data", "../../models/fashion-mnist"));
-        Path jars = Files.createDirectories(target.resolve("itest-swap-models"));
-        ModelBundleJars.write(jars, modelDir, "1.1.0", Defect.NONE, true);
-        ModelBundleJars.write(jars, modelDir, "1.2.0", Defect.CHECKSUM_MISMATCH, true);
-        ModelBundleJars.write(jars, modelDir, "1.2.1", Defect.TRUNCATED_MODEL, true);
-        ModelBundleJars.write(jars, modelDir, "1.3.0", Defect.NONE, false);
-        System.setProperty(MODELS_PROPERTY, jars.toString());
+        ModelDeployment.writeJars();
         return RuntimeFixture.frameworkOptions("itest-swap-deploy");
     }
 
@@ -88,8 +73,8 @@ public class ModelSwapTest {
                 }
             });
             awaitResults(device, 200);
-            deploy(jar);
-            awaitActive("1.1.0");
+            ModelDeployment.deploy(jar);
+            ModelDeployment.awaitActive("1.1.0");
             int resultsAtSwitch = device.allResults().size();
             Map<String, Device.Received> results = stream.get(150, TimeUnit.SECONDS);
             Thread.sleep(300); // late duplicates would arrive now
@@ -123,7 +108,7 @@ public class ModelSwapTest {
                     + ", switch after " + resultsAtSwitch + " results, " + (after.swapRetries() - before.swapRetries())
                     + " samples re-run on the new version because the old one closed under them");
         } finally {
-            undeploy(jar, "1.1.0");
+            ModelDeployment.undeploy(jar, "1.1.0");
         }
     }
 
@@ -134,19 +119,19 @@ public class ModelSwapTest {
         List<String> jars = List.of("fashion-mnist-hybrid-1.2.0-checksum_mismatch.jar", "fashion-mnist-hybrid-1.2.1-truncated_model.jar");
         try {
             for (String jar : jars) {
-                deploy(jar);
+                ModelDeployment.deploy(jar);
             }
-            ModelVersionStatus checksum = awaitStatus("1.2.0", State.REJECTED);
-            ModelVersionStatus truncated = awaitStatus("1.2.1", State.REJECTED);
+            ModelVersionStatus checksum = ModelDeployment.awaitStatus("1.2.0", State.REJECTED);
+            ModelVersionStatus truncated = ModelDeployment.awaitStatus("1.2.1", State.REJECTED);
             assertTrue(checksum.detail(), checksum.detail().contains("SHA-256"));
             assertTrue(truncated.detail(), truncated.detail().contains("ONNX Runtime cannot load the edge partition"));
-            assertEquals(modelVersion, active().version());
+            assertEquals(modelVersion, ModelDeployment.active().version());
             assertEquals("every result from the running version", Map.of(modelVersion, 40), classify("after-corrupt", 40));
             String models = gogo("hybridfog:models");
             assertTrue(models, models.contains("1.2.0") && models.contains("REJECTED") && models.contains("SHA-256"));
         } finally {
-            undeploy(jars.get(0), "1.2.0");
-            undeploy(jars.get(1), "1.2.1");
+            ModelDeployment.undeploy(jars.get(0), "1.2.0");
+            ModelDeployment.undeploy(jars.get(1), "1.2.1");
         }
     }
 
@@ -156,14 +141,14 @@ public class ModelSwapTest {
         setUpRuntime();
         String jar = "fashion-mnist-hybrid-1.1.0.jar";
         try {
-            deploy(jar);
-            awaitActive("1.1.0");
+            ModelDeployment.deploy(jar);
+            ModelDeployment.awaitActive("1.1.0");
             assertEquals(Map.of("1.1.0", 20), classify("before-rollback", 20));
 
             String out = gogo("hybridfog:rollback " + modelName);
             assertTrue(out, out.contains(modelName + ":" + modelVersion + " (pinned)"));
-            assertEquals(modelVersion, active().version());
-            assertTrue(active().pinned());
+            assertEquals(modelVersion, ModelDeployment.active().version());
+            assertTrue(ModelDeployment.active().pinned());
             assertEquals(Map.of(modelVersion, 20), classify("after-rollback", 20));
             String models = gogo("hybridfog:models");
             assertTrue(models, models.contains("STANDBY") && models.contains("ACTIVE"));
@@ -173,7 +158,7 @@ public class ModelSwapTest {
             assertEquals(Map.of("1.1.0", 20), classify("after-follow", 20));
         } finally {
             gogo("hybridfog:follow " + modelName);
-            undeploy(jar, "1.1.0");
+            ModelDeployment.undeploy(jar, "1.1.0");
         }
     }
 
@@ -186,8 +171,8 @@ public class ModelSwapTest {
         FashionMnist.Reference easiest = refs.stream().min(java.util.Comparator.comparingDouble(FashionMnist.Reference::exitEntropyNats)).orElseThrow();
         byte[][] idx = FashionMnist.testImages();
         try (Device device = new Device(InFramework.brokerUrl(), "itest-mismatch")) {
-            deploy(jar);
-            awaitActive("1.3.0");
+            ModelDeployment.deploy(jar);
+            ModelDeployment.awaitActive("1.3.0");
             device.publish("hard", FashionMnist.png(idx[hardest.index()]));
             device.publish("easy", FashionMnist.png(idx[easiest.index()]));
             Device.Received hard = device.await("hard", 20_000);
@@ -201,7 +186,7 @@ public class ModelSwapTest {
             assertNull(easy.json().toString(), easy.json().get("error"));
             assertEquals("EDGE", text(easy.json(), "exit"));
         } finally {
-            undeploy(jar, "1.3.0");
+            ModelDeployment.undeploy(jar, "1.3.0");
         }
     }
 
@@ -269,59 +254,11 @@ public class ModelSwapTest {
     private static void awaitResults(Device device, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (device.allResults().size() < n) {
-            assertTrue("fewer than " + n + " results within 60 s\n" + InFramework.describe(), System.nanoTime() < deadline);
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fewer than " + n + " results within 60 s\n" + InFramework.describe());
+            }
             Thread.sleep(5);
         }
-    }
-
-    /** Moves the jar into the deploy folder atomically, so FileInstall never reads a half-written file. */
-    private static void deploy(String jar) throws Exception {
-        Path source = Path.of(System.getProperty(MODELS_PROPERTY)).resolve(jar);
-        Path deploy = Path.of(System.getProperty("hybridfog.itest.deploy"));
-        Path staged = source.resolveSibling(jar + ".staged");
-        Files.copy(source, staged, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(staged, deploy.resolve(jar), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Deletes the jar from the deploy folder (FileInstall uninstalls the bundle) and waits until it is gone. */
-    private static void undeploy(String jar, String version) throws Exception {
-        Files.deleteIfExists(Path.of(System.getProperty("hybridfog.itest.deploy")).resolve(jar));
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWAP_TIMEOUT_MS);
-        while (status(version).isPresent() || !modelVersion.equals(active().version())) {
-            assertTrue(jar + " still installed " + SWAP_TIMEOUT_MS + " ms after its removal: " + catalog().versions(),
-                    System.nanoTime() < deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    private static ModelCatalog catalog() {
-        return InFramework.service(ModelCatalog.class, null, 10_000);
-    }
-
-    private static Optional<ModelVersionStatus> status(String version) {
-        return catalog().versions().stream().filter(v -> v.model().equals(modelName) && v.version().equals(version)).findFirst();
-    }
-
-    private static ModelVersionStatus active() {
-        return catalog().versions().stream().filter(v -> v.model().equals(modelName) && v.state() == State.ACTIVE)
-                .findFirst().orElseThrow(() -> new AssertionError("no active version: " + catalog().versions()));
-    }
-
-    private static ModelVersionStatus awaitStatus(String version, State state) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWAP_TIMEOUT_MS);
-        while (true) {
-            Optional<ModelVersionStatus> s = status(version);
-            if (s.isPresent() && s.get().state() == state) {
-                return s.get();
-            }
-            assertTrue(version + " not " + state + " within " + SWAP_TIMEOUT_MS + " ms: " + catalog().versions(),
-                    System.nanoTime() < deadline);
-            Thread.sleep(20);
-        }
-    }
-
-    private static void awaitActive(String version) throws InterruptedException {
-        awaitStatus(version, State.ACTIVE);
     }
 
     private static void awaitExitRule(String fragment) throws InterruptedException {

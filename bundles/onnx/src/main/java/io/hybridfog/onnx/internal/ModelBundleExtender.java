@@ -3,13 +3,17 @@ package io.hybridfog.onnx.internal;
 import io.hybridfog.api.models.ModelCatalog;
 import io.hybridfog.api.models.ModelCatalogException;
 import io.hybridfog.api.models.ModelVersionStatus;
+import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.onnx.OnnxEnvironment;
 import java.io.File;
 import java.util.List;
+import java.util.Map;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.util.tracker.BundleTracker;
@@ -17,10 +21,15 @@ import org.osgi.util.tracker.BundleTracker;
 /**
  * Watches for model bundles while they are started (STARTING with lazy activation, or ACTIVE) and keeps the
  * {@link ModelInventory} of their versions, which it offers as the {@link ModelCatalog} service. Pins are kept in
- * this bundle's data area ({@code model-pins.properties}).
+ * this bundle's data area ({@code model-pins.properties}). Configuration PID {@code io.hybridfog.onnx}, key
+ * {@value #UPDATE_GRACE_MS} (see {@link ModelInventory#removed}).
  */
-@Component(immediate = true, service = ModelCatalog.class)
+@Component(immediate = true, service = ModelCatalog.class, configurationPid = OnnxEnvironmentComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class ModelBundleExtender implements ModelCatalog {
+    /** Key of PID io.hybridfog.onnx: how long a stopped bundle's active version waits for its update, ms. */
+    static final String UPDATE_GRACE_MS = "update.grace.ms";
+    static final long DEFAULT_UPDATE_GRACE_MS = 5000;
 
     @Reference
     private OnnxEnvironment onnx;
@@ -28,10 +37,13 @@ public class ModelBundleExtender implements ModelCatalog {
     private ModelInventory inventory;
     private BundleTracker<?> tracker;
 
+    /** @throws SettingException naming {@value #UPDATE_GRACE_MS} if it is not an integer from 0 to 600000 */
     @Activate
-    void activate(BundleContext context) {
+    void activate(BundleContext context, Map<String, Object> properties) {
+        long grace = new ConfigValues(properties).longValue(UPDATE_GRACE_MS, DEFAULT_UPDATE_GRACE_MS);
+        ConfigValues.requireRange(UPDATE_GRACE_MS, grace, 0, 600_000);
         File pins = context.getDataFile("model-pins.properties");
-        inventory = new ModelInventory(context, onnx, new Pins(pins == null ? null : pins.toPath()));
+        inventory = new ModelInventory(context, onnx, new Pins(pins == null ? null : pins.toPath()), grace);
         tracker = new BundleTracker<>(context, Bundle.STARTING | Bundle.ACTIVE, new ModelBundleCustomizer(inventory));
         tracker.open();
     }

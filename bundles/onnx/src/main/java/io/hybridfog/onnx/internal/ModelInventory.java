@@ -25,11 +25,15 @@ import java.net.URL;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -61,6 +65,7 @@ final class ModelInventory implements ModelCatalog {
         ServiceRegistration<?> cloudService;
         OnnxEdgePartition edge; // loaded: while active, or between validation and the activation decision
         ServiceRegistration<?> edgeService; // non-null while active
+        boolean replacementRejected; // orphans only: a bundle of this model came back and was rejected
 
         Entry(Bundle bundle, ModelBundleHeaders headers) {
             this.bundle = bundle;
@@ -92,11 +97,24 @@ final class ModelInventory implements ModelCatalog {
     private final OnnxEnvironment onnx;
     private final Pins pins;
     private final Map<Long, Entry> entries = new LinkedHashMap<>(); // by bundle id
+    /** Per model: the active version whose bundle stopped while no other version could serve (see removed). */
+    private final Map<String, Entry> orphans = new HashMap<>();
+    /** Removed versions whose cloud partition still serves offloads in flight (see retireCloudLater). */
+    private final java.util.Set<Entry> retiring = new java.util.HashSet<>();
+    private final long updateGraceMs;
+    private final ScheduledExecutorService timer;
 
-    ModelInventory(BundleContext context, OnnxEnvironment onnx, Pins pins) {
+    /** @param updateGraceMs how long a stopped bundle's active version keeps serving while its update arrives, ms */
+    ModelInventory(BundleContext context, OnnxEnvironment onnx, Pins pins, long updateGraceMs) {
         this.context = context;
         this.onnx = onnx;
         this.pins = pins;
+        this.updateGraceMs = updateGraceMs;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hybridfog-model-inventory");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -119,6 +137,10 @@ final class ModelInventory implements ModelCatalog {
             if (loaded != null) {
                 loaded.close();
             }
+            Entry orphan = orphans.get(headers.model());
+            if (orphan != null) {
+                orphan.replacementRejected = true; // the update failed: the old version keeps serving from memory
+            }
             reject(entry, e);
             return;
         }
@@ -136,17 +158,29 @@ final class ModelInventory implements ModelCatalog {
     }
 
     /**
-     * A model bundle stopped: its cloud partition is unregistered and closed; if its edge partition was active, the
-     * next version (pinned, else newest) is activated before the old one is unregistered and drained.
+     * A model bundle stopped: if its edge partition was active, the next version (pinned, else newest) is activated
+     * before the old one is unregistered and drained; its cloud partition goes {@code updateGraceMs} later (offloads
+     * in flight).
+     *
+     * <p>If no other version can take over, the active version keeps serving from memory for
+     * {@code updateGraceMs}: an update of a bundle in place (FileInstall replacing the jar, Gogo {@code update})
+     * stops it before its new content starts. If the new content is valid it takes over as any new version does; if
+     * it is rejected, the old version keeps serving; if nothing comes back, the version stops serving.
      */
     synchronized void removed(Bundle bundle) {
         Entry entry = entries.remove(bundle.getBundleId());
         if (entry == null) {
             return;
         }
-        unregister(entry.cloudService);
-        close(entry.cloudSession);
-        entry.cloudService = null;
+        if (entry.active() && target(entry.model()) == null) {
+            orphans.put(entry.model(), entry);
+            entry.detail = "serving from memory: its bundle stopped (waiting " + updateGraceMs + " ms for an update)";
+            timer.schedule(() -> expireOrphan(entry), updateGraceMs, TimeUnit.MILLISECONDS);
+            LOG.log(Level.INFO, "model {0}: bundle {1} stopped; {0} keeps serving for up to {2} ms in case it is being "
+                    + "updated", entry.headers.id(), describe(bundle), updateGraceMs);
+            return;
+        }
+        retireCloudLater(entry);
         if (entry.active()) {
             reconcile(entry.model(), entry);
         }
@@ -154,9 +188,57 @@ final class ModelInventory implements ModelCatalog {
         LOG.log(Level.INFO, "model {0} from bundle {1} removed", entry.headers.id(), describe(bundle));
     }
 
+    /**
+     * The cloud partition of a removed version answers offloads already on their way (sent by this or another
+     * gateway before the switch) for {@code updateGraceMs} more, then it is unregistered and closed.
+     */
+    private void retireCloudLater(Entry e) {
+        if (e.cloudService == null) {
+            return;
+        }
+        retiring.add(e);
+        timer.schedule(() -> {
+            synchronized (this) {
+                retiring.remove(e);
+                unregister(e.cloudService);
+                e.cloudService = null;
+                close(e.cloudSession);
+            }
+        }, updateGraceMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The grace period of an orphan ended: it stops serving unless an update of it was rejected. */
+    private synchronized void expireOrphan(Entry e) {
+        if (orphans.get(e.model()) != e) {
+            return;
+        }
+        if (e.active() && e.replacementRejected) {
+            e.detail = "serving from memory: its bundle was updated to content that was rejected";
+            LOG.log(Level.WARNING, "model {0} keeps serving from memory: the update of its bundle was rejected",
+                    e.headers.id());
+            return;
+        }
+        orphans.remove(e.model());
+        boolean wasServing = e.active();
+        retire(e);
+        unregister(e.cloudService);
+        e.cloudService = null;
+        close(e.cloudSession);
+        if (wasServing) {
+            LOG.log(Level.WARNING, "model {0} stopped serving: its bundle stopped and no other version of {1} is "
+                    + "installed", e.headers.id(), e.model());
+        }
+    }
+
     /** Unregisters and closes everything (the extender stops). */
     synchronized void closeAll() {
-        for (Entry e : entries.values()) {
+        timer.shutdownNow();
+        List<Entry> all = new ArrayList<>(entries.values());
+        all.addAll(orphans.values());
+        all.addAll(retiring);
+        orphans.clear();
+        retiring.clear();
+        for (Entry e : all) {
             unregister(e.edgeService);
             unregister(e.cloudService);
             e.edgeService = null;
@@ -169,7 +251,8 @@ final class ModelInventory implements ModelCatalog {
 
     @Override
     public synchronized List<ModelVersionStatus> versions() {
-        return entries.values().stream().sorted(NEWEST_FIRST).map(this::status).toList();
+        return java.util.stream.Stream.concat(entries.values().stream(), orphans.values().stream())
+                .sorted(NEWEST_FIRST).map(this::status).toList();
     }
 
     @Override
@@ -268,7 +351,9 @@ final class ModelInventory implements ModelCatalog {
     }
 
     private Entry activeEntry(String model) {
-        return entries.values().stream().filter(e -> e.model().equals(model) && e.active()).findFirst().orElse(null);
+        Entry orphan = orphans.get(model);
+        return entries.values().stream().filter(e -> e.model().equals(model) && e.active()).findFirst()
+                .orElse(orphan != null && orphan.active() ? orphan : null);
     }
 
     /** Loads, validates and warms the edge partition of a standby version; on failure rejects the entry. */
@@ -305,6 +390,11 @@ final class ModelInventory implements ModelCatalog {
             long t = System.nanoTime();
             retire(current);
             drain = millisSince(t);
+            if (orphans.get(current.model()) == current) {
+                // its cloud partition serves offloads still in flight until the grace period ends
+                current.detail = "replaced by " + target.version() + "; cloud partition kept for offloads in flight";
+                timer.schedule(() -> expireOrphan(current), updateGraceMs, TimeUnit.MILLISECONDS);
+            }
         }
         target.detail = "active since " + java.time.Instant.now() + " (ready in " + (ready - started) / 1_000_000
                 + " ms" + (current != null && current != target ? ", " + current.version() + " drained in " + drain

@@ -17,4 +17,9 @@ public @interface OnnxRuntimeConfig {
             description = "Inferences run on each partition of a new model version, after its smoke inference and "
                     + "before it serves (warmup.runs)")
     int warmup_runs() default OnnxSettings.DEFAULT_WARMUP_RUNS;
+
+    @AttributeDefinition(name = "Update grace (ms)", min = "0", max = "600000",
+            description = "How long the active version of a model keeps serving after its bundle stops when no other "
+                    + "version can take over, waiting for the bundle's update (update.grace.ms)")
+    long update_grace_ms() default ModelBundleExtender.DEFAULT_UPDATE_GRACE_MS;
 }

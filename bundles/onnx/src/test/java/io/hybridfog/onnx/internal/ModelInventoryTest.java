@@ -44,6 +44,7 @@ class ModelInventoryTest {
     private static final Path MODEL_DIR = Path.of(System.getProperty("hybridfog.model.dir", "../../models/fashion-mnist"));
     private static final String MODEL = ModelBundleJars.MODEL;
     private static final Tensor BLANK = new Tensor(new long[] {1, 1, 28, 28}, new float[28 * 28]);
+    private static final long GRACE_MS = 300;
     private static OnnxEnvironmentComponent onnx;
 
     /** A service registered through the fake context. */
@@ -70,7 +71,7 @@ class ModelInventoryTest {
 
     @BeforeEach
     void newInventory() {
-        inventory = new ModelInventory(fakeContext(), onnx, new Pins(data.resolve("pins.properties")));
+        inventory = new ModelInventory(fakeContext(), onnx, new Pins(data.resolve("pins.properties")), GRACE_MS);
     }
 
     @AfterEach
@@ -94,6 +95,8 @@ class ModelInventoryTest {
         assertEquals(State.ACTIVE, only(inventory.versions()).state());
 
         inventory.removed(bundle);
+        edge.run(BLANK); // the only version: it serves on while an update of its bundle may be on its way
+        Thread.sleep(GRACE_MS * 3);
 
         assertTrue(registered.stream().noneMatch(Registered::live), "services unregistered");
         HybridFogException e = assertThrows(HybridFogException.class, () -> edge.run(BLANK));
@@ -156,7 +159,7 @@ class ModelInventoryTest {
         // a restart: a new inventory over the same data area sees the pin
         inventory.closeAll();
         registered.clear();
-        inventory = new ModelInventory(fakeContext(), onnx, new Pins(data.resolve("pins.properties")));
+        inventory = new ModelInventory(fakeContext(), onnx, new Pins(data.resolve("pins.properties")), GRACE_MS);
         add(v1);
         add(v2);
         assertEquals("1.0.0", liveEdge().descriptor().version());
@@ -174,6 +177,39 @@ class ModelInventoryTest {
         inventory.removed(v2);
         assertEquals("1.0.0", liveEdge().descriptor().version());
         assertEquals(List.of("1.0.0:ACTIVE"), states());
+    }
+
+    @Test
+    void anUpdateInPlaceKeepsTheOldVersionServingUntilTheNewContentTakesOver() throws Exception {
+        add(modelBundle(1, "1.0.0", Defect.NONE));
+        EdgePartition old = liveEdge();
+
+        inventory.removed(modelBundle(1, "1.0.0", Defect.NONE)); // same bundle id: FileInstall stops it to update it
+        assertEquals("1.0.0", liveEdge().descriptor().version());
+        old.run(BLANK);
+        add(modelBundle(1, "1.1.0", Defect.NONE));
+
+        assertEquals("1.1.0", liveEdge().descriptor().version());
+        assertThrows(HybridFogException.class, () -> old.run(BLANK));
+        assertEquals(List.of("1.0.0", "1.1.0"), liveVersions(CloudPartition.class), "old cloud serves offloads in flight");
+        Thread.sleep(GRACE_MS * 3);
+        assertEquals(List.of("1.1.0"), liveVersions(CloudPartition.class));
+        assertEquals(List.of("1.1.0:ACTIVE"), states());
+    }
+
+    @Test
+    void aRejectedUpdateInPlaceLeavesTheOldVersionServing() throws Exception {
+        add(modelBundle(1, "1.0.0", Defect.NONE));
+        EdgePartition old = liveEdge();
+
+        inventory.removed(modelBundle(1, "1.0.0", Defect.NONE));
+        add(modelBundle(1, "1.1.0", Defect.CHECKSUM_MISMATCH));
+        Thread.sleep(GRACE_MS * 3);
+
+        assertEquals(old, liveEdge());
+        old.run(BLANK);
+        assertEquals(List.of("1.1.0:REJECTED", "1.0.0:ACTIVE"), states());
+        assertTrue(inventory.versions().get(1).detail().contains("rejected"), inventory.versions().get(1).detail());
     }
 
     @Test
@@ -201,6 +237,7 @@ class ModelInventoryTest {
         inventory.removed(first);
         inventory.removed(second);
         add(modelBundle(6, "1.0.0", Defect.NONE));
+        Thread.sleep(GRACE_MS * 3); // the first bundle's version served on (from memory) until the third one came
         assertEquals(List.of("1.0.0:ACTIVE"), states());
     }
 
