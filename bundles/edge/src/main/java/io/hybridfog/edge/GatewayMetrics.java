@@ -29,7 +29,7 @@ public interface GatewayMetrics {
     void reset();
 
     /**
-     * @param samples         samples received on the samples topic (including rejected ones)
+     * @param samples         samples received on the samples topic (including rejected ones, not duplicates)
      * @param edgeExits       samples answered by the early exit
      * @param offloads        samples whose features were sent to the cloud
      * @param cloudResults    offloaded samples answered by the cloud
@@ -40,9 +40,15 @@ public interface GatewayMetrics {
      * @param pendingOffloads offloads waiting for the cloud now
      * @param swapRetries     samples that ran a second time because a model swap closed the version picked for them
      *                        just before it ran (each still got exactly one result)
+     * @param fallbacks       offloaded samples answered by the early exit because the cloud did not answer in time
+     *                        or could not be reached (exit {@code EDGE_FALLBACK})
+     * @param lateReplies     cloud replies that came after their sample was answered (dropped) or matched no request
+     * @param duplicates      redelivered samples (same device and sample id within 10 minutes) dropped unanswered:
+     *                        their first delivery is answered
      */
     record Snapshot(long samples, long edgeExits, long offloads, long cloudResults, Map<ErrorCode, Long> errors,
-                    long resultsPublished, long publishFailures, int queued, int pendingOffloads, long swapRetries) {
+                    long resultsPublished, long publishFailures, int queued, int pendingOffloads, long swapRetries,
+                    long fallbacks, long lateReplies, long duplicates) {
 
         /** Sum of all error results. */
         public long errorTotal() {

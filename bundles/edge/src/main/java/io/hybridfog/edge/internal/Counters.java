@@ -22,6 +22,9 @@ final class Counters implements GatewayMetrics {
     final LongAdder resultsPublished = new LongAdder();
     final LongAdder publishFailures = new LongAdder();
     final LongAdder swapRetries = new LongAdder();
+    final LongAdder fallbacks = new LongAdder();
+    final LongAdder lateReplies = new LongAdder();
+    final LongAdder duplicates = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
 
     Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads, Supplier<String> exitRule) {
@@ -59,7 +62,7 @@ final class Counters implements GatewayMetrics {
         });
         return new Snapshot(samples.sum(), edgeExits.sum(), offloads.sum(), cloudResults.sum(), Collections.unmodifiableMap(e),
                 resultsPublished.sum(), publishFailures.sum(), queued.getAsInt(), pendingOffloads.getAsInt(),
-                swapRetries.sum());
+                swapRetries.sum(), fallbacks.sum(), lateReplies.sum(), duplicates.sum());
     }
 
     @Override
@@ -71,6 +74,9 @@ final class Counters implements GatewayMetrics {
         resultsPublished.reset();
         publishFailures.reset();
         swapRetries.reset();
+        fallbacks.reset();
+        lateReplies.reset();
+        duplicates.reset();
         errors.values().forEach(LongAdder::reset);
     }
 }

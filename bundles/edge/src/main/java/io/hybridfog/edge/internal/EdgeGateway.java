@@ -60,6 +60,9 @@ public final class EdgeGateway implements AutoCloseable {
     public static final String MODEL_PROPERTY = "model";
     private static final System.Logger LOG = System.getLogger(EdgeGateway.class.getName());
     private static final long STOP_WAIT_MS = 5000;
+    /** Sample ids remembered to drop redeliveries (about 100 bytes each), and for how long. */
+    static final int DEDUP_CAPACITY = 200_000;
+    static final long DEDUP_WINDOW_MS = 10 * 60_000;
 
     private final MessageBus bus;
     private final Supplier<? extends Collection<? extends EdgePartition>> partitions;
@@ -71,6 +74,7 @@ public final class EdgeGateway implements AutoCloseable {
     private final OffloadTracker offloads;
     private final Counters counters;
     private final Map<String, SampleDecoder> decoders = new ConcurrentHashMap<>();
+    private final RecentSamples recent;
     private volatile Subscription samplesSubscription;
     private volatile Subscription repliesSubscription;
 
@@ -91,6 +95,7 @@ public final class EdgeGateway implements AutoCloseable {
         this.timer = new ScheduledThreadPoolExecutor(1, named("hybridfog-edge-timer-" + settings.gatewayId()));
         timer.setRemoveOnCancelPolicy(true); // cancelled offload timeouts must not pile up
         this.offloads = new OffloadTracker(timer, settings.offloadTimeoutMs(), settings.queueCapacity());
+        this.recent = new RecentSamples(DEDUP_CAPACITY, DEDUP_WINDOW_MS);
         this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size,
                 this::describeExitRule);
     }
@@ -180,8 +185,12 @@ public final class EdgeGateway implements AutoCloseable {
 
     /** Delivery thread: enqueue only. */
     void onSample(BusMessage m) {
-        counters.samples.increment();
         Sample s = Sample.of(m, System.nanoTime());
+        if (s.sampleId() != null && !recent.firstTime(s.deviceId(), s.sampleId(), s.receivedNanos())) {
+            counters.duplicates.increment(); // a redelivery: its first delivery is (being) answered
+            return;
+        }
+        counters.samples.increment();
         try {
             workers.execute(new SampleTask(s));
         } catch (RejectedExecutionException full) {
@@ -194,6 +203,7 @@ public final class EdgeGateway implements AutoCloseable {
     void onReply(BusMessage m) {
         String key = m.correlationData() == null ? null : new String(m.correlationData(), StandardCharsets.UTF_8);
         if (!offloads.complete(key, m)) {
+            counters.lateReplies.increment();
             LOG.log(Level.DEBUG, "reply without a pending request (late or foreign): {0}", key);
         }
     }
@@ -297,6 +307,13 @@ public final class EdgeGateway implements AutoCloseable {
             if (error != null) {
                 Throwable cause = unwrap(error);
                 ErrorCode code = cause instanceof HybridFogException h ? h.code() : ErrorCode.OFFLOAD_FAILED;
+                if (code == ErrorCode.OFFLOAD_FAILED && settings.offloadFallback()) {
+                    // the device gets the early exit's answer rather than none; a late cloud reply is dropped
+                    counters.fallbacks.increment();
+                    LOG.log(Level.DEBUG, "sample {0}: {1}; answered by the early exit", s.sampleId(), cause.getMessage());
+                    publish(s, results.fallback(s, d, decision, offloadBytes));
+                    return;
+                }
                 publish(s, Results.error(s, d, code, cause.getMessage(), offloadBytes));
                 return;
             }

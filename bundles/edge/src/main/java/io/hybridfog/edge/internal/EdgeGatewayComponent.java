@@ -72,6 +72,12 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
         @AttributeDefinition(name = "Offload timeout (ms)", min = "1", max = "600000")
         long offload_timeout_ms() default GatewaySettings.DEFAULT_OFFLOAD_TIMEOUT_MS;
 
+        @AttributeDefinition(name = "Offload fallback", options = {
+                @org.osgi.service.metatype.annotations.Option(label = "answer from the early exit (EDGE_FALLBACK)", value = "edge"),
+                @org.osgi.service.metatype.annotations.Option(label = "answer with an OFFLOAD_FAILED error", value = "error")},
+                description = "What a device gets when the cloud does not answer within offload.timeout.ms")
+        String offload_fallback() default "edge";
+
         @AttributeDefinition(name = "Workers", min = "1", max = "256")
         int workers() default GatewaySettings.DEFAULT_WORKERS;
 

@@ -55,6 +55,9 @@ public class GatewayCommands {
                     .append("  exit rule        ").append(g.exitRule()).append('\n')
                     .append(String.format("  samples          %d (edge exits %d, offloads %d, cloud results %d)%n",
                             s.samples(), s.edgeExits(), s.offloads(), s.cloudResults()))
+                    .append(String.format("  edge fallbacks   %d (cloud did not answer in time); %d late cloud replies dropped%n",
+                            s.fallbacks(), s.lateReplies()))
+                    .append(String.format("  duplicates       %d redelivered samples dropped%n", s.duplicates()))
                     .append(String.format("  errors           %d %s%n", s.errorTotal(), s.errors()))
                     .append(String.format("  results sent     %d (publish failures %d)%n", s.resultsPublished(), s.publishFailures()))
                     .append(String.format("  now              %d queued, %d offloads pending; %d swap retries%n",

@@ -20,13 +20,17 @@ import java.util.Map;
  * @param exitThreshold      threshold in the policy's unit; null = the model's calibrated one (key {@code exit.threshold});
  *                           required when {@code exitPolicy} differs from the model's policy
  * @param offloadTimeoutMs   how long an offloaded sample waits for the cloud, ms (key {@code offload.timeout.ms})
+ * @param offloadFallback    true: a sample whose offload fails (no reply within the timeout, cannot be sent) is
+ *                           answered by its early exit with exit {@code EDGE_FALLBACK}; false: an OFFLOAD_FAILED
+ *                           error (key {@code offload.fallback}: {@code edge} or {@code error})
  * @param workers            threads running decode + edge partition (key {@code workers})
  * @param queueCapacity      samples waiting for a worker; also the most offloads pending at once (key {@code queue.capacity})
  * @param maxPayloadBytes    largest sample payload accepted, bytes (key {@code max.payload.bytes})
  */
 public record GatewaySettings(String gatewayId, String samplesTopic, String resultsTopicPrefix, String offloadTopicPrefix,
                               String repliesTopicPrefix, String model, String exitPolicy, Double exitThreshold,
-                              long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
+                              long offloadTimeoutMs, boolean offloadFallback, int workers, int queueCapacity,
+                              int maxPayloadBytes) {
 
     public static final String DEFAULT_SAMPLES_TOPIC = "hybridfog/samples/+";
     public static final String DEFAULT_RESULTS_TOPIC_PREFIX = "hybridfog/results/";
@@ -60,7 +64,7 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
     public static GatewaySettings of(String gatewayId, String model) {
         return new GatewaySettings(gatewayId, DEFAULT_SAMPLES_TOPIC, DEFAULT_RESULTS_TOPIC_PREFIX,
                 DEFAULT_OFFLOAD_TOPIC_PREFIX, DEFAULT_REPLIES_TOPIC_PREFIX, model, null, null,
-                DEFAULT_OFFLOAD_TIMEOUT_MS, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES);
+                DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES);
     }
 
     /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
@@ -76,9 +80,23 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
                 c.string("exit.policy", null),
                 c.optionalDouble("exit.threshold"),
                 c.longValue("offload.timeout.ms", DEFAULT_OFFLOAD_TIMEOUT_MS),
+                fallback(c.string("offload.fallback", "edge")),
                 c.integer("workers", DEFAULT_WORKERS),
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
                 c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
+    }
+
+    public GatewaySettings withOffloadFallback(boolean fallback) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes);
+    }
+
+    private static boolean fallback(String value) {
+        return switch (value) {
+            case "edge" -> true;
+            case "error" -> false;
+            default -> throw new SettingException("offload.fallback", "must be 'edge' or 'error', got '" + value + "'");
+        };
     }
 
     /** The topic this gateway receives cloud replies on: {@code replies.topic.prefix + gateway.id}. */
@@ -88,11 +106,11 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
 
     public GatewaySettings withExit(String policy, Double threshold) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, policy, threshold, offloadTimeoutMs, workers, queueCapacity, maxPayloadBytes);
+                model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes);
     }
 
     public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, workers, queueCapacity, maxPayloadBytes);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes);
     }
 }

@@ -29,6 +29,14 @@ final class Results {
                 decision.entropyNats(), 0, e.totalPj(), e.referencePj(), 0, null, null);
     }
 
+    /** Offloaded, but the cloud did not answer: the early exit's answer, flagged; edge energy only. */
+    InferenceResult fallback(Sample s, ModelDescriptor d, ExitDecision decision, long offloadBytes) {
+        EnergyEstimate e = estimate(d, false);
+        return new InferenceResult(s.sampleId(), s.deviceId(), d.name(), d.version(), ExitPoint.EDGE_FALLBACK,
+                decision.predictedClass(), label(d, decision.predictedClass()), decision.confidence(),
+                decision.entropyNats(), 0, e.totalPj(), e.referencePj(), offloadBytes, null, null);
+    }
+
     /**
      * Answered by the cloud.
      *

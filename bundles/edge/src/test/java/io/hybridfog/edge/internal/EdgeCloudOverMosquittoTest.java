@@ -335,7 +335,7 @@ class EdgeCloudOverMosquittoTest {
     void cloudDownMeansOffloadFailedAfterTheTimeout() throws Exception {
         devices("dev-t");
         GatewaySettings base = settings("gw-timeout", 0.0);
-        EdgeGateway g = gateway(base.withLimits(500, 2, 100, 1 << 20));
+        EdgeGateway g = gateway(base.withLimits(500, 2, 100, 1 << 20).withOffloadFallback(false));
         send("dev-t", "t", Files.readAllBytes(pngs.get(0)), Map.of());
         InferenceResult r = next("dev-t");
         assertEquals(ErrorCode.OFFLOAD_FAILED, r.error(), r.errorMessage());

@@ -148,8 +148,39 @@ class EdgeGatewayTest {
     }
 
     @Test
-    void noCloudMeansOffloadFailedAfterTheTimeout() throws Exception {
-        gateway(GatewaySettings.of("gw-1", "m").withLimits(300, 2, 100, 1 << 20));
+    void noCloudMeansTheEarlyExitAnswersAfterTheTimeoutFlaggedAsFallback() throws Exception {
+        EdgeGateway g = gateway(GatewaySettings.of("gw-1", "m").withLimits(300, 2, 100, 1 << 20));
+        sample("dev-3", "s-3", TestModels.pixels(0), Map.of());
+        InferenceResult r = result("s-3");
+        assertNull(r.error(), r.errorMessage());
+        assertEquals(ExitPoint.EDGE_FALLBACK, r.exit());
+        assertTrue(r.latencyMs() >= 300, "latency " + r.latencyMs());
+        assertTrue(r.confidence() > 0 && r.confidence() <= 1, "confidence " + r.confidence());
+        assertTrue(r.offloadBytes() > 0);
+        assertEquals(1, g.metrics().snapshot().fallbacks());
+    }
+
+    @Test
+    void aRedeliveredSampleIsAnsweredOnceAndTheSameIdFromAnotherDeviceIsItsOwnSample() throws Exception {
+        cloud("1.0.0");
+        EdgeGateway g = gateway(GatewaySettings.of("gw-1", "m"));
+        sample("dev-d", "same-id", TestModels.pixels(1), Map.of());
+        sample("dev-d", "same-id", TestModels.pixels(1), Map.of()); // QoS 1 redelivery
+        sample("dev-e", "same-id", TestModels.pixels(1), Map.of());
+        List<String> topics = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            topics.add(results.poll(10, TimeUnit.SECONDS).topic());
+        }
+        assertNull(results.poll(500, TimeUnit.MILLISECONDS), "a redelivered sample must not be answered twice");
+        assertEquals(List.of("hybridfog/results/dev-d", "hybridfog/results/dev-e"), topics.stream().sorted().toList());
+        GatewayMetrics.Snapshot s = g.metrics().snapshot();
+        assertEquals(2, s.samples());
+        assertEquals(1, s.duplicates());
+    }
+
+    @Test
+    void withFallbackErrorNoCloudMeansOffloadFailedAfterTheTimeout() throws Exception {
+        gateway(GatewaySettings.of("gw-1", "m").withLimits(300, 2, 100, 1 << 20).withOffloadFallback(false));
         sample("dev-3", "s-3", TestModels.pixels(0), Map.of());
         InferenceResult r = result("s-3");
         assertEquals(ErrorCode.OFFLOAD_FAILED, r.error());
@@ -172,7 +203,7 @@ class EdgeGatewayTest {
     @Test
     void offloadThatCannotBePublishedFailsAtOnce() throws Exception {
         bus.failPublishesTo(t -> t.startsWith("hybridfog/offload/"));
-        gateway(GatewaySettings.of("gw-1", "m"));
+        gateway(GatewaySettings.of("gw-1", "m").withOffloadFallback(false));
         sample("dev-5", "s-5", TestModels.pixels(0), Map.of());
         InferenceResult r = result("s-5");
         assertEquals(ErrorCode.OFFLOAD_FAILED, r.error());
