@@ -25,10 +25,35 @@ import java.util.HexFormat;
  * @param publishQueueCapacity publishes waiting for an in-flight slot or a connection, 1..1000000
  *                             (key {@code publish.queue.capacity})
  * @param reconnectMaxDelayS   longest pause between reconnect attempts, seconds, 1..3600 (key {@code reconnect.max.delay.s})
+ * @param statusTopic          where this client announces itself: a retained {@code {"clientId":..,"state":"online"}}
+ *                             after each connect, and the same with {@code "offline"} as its will (sent by the broker
+ *                             when the connection is lost) and on a graceful close; null for none (key
+ *                             {@code status.topic})
+ * @param tlsFiles             trust and key material for {@code ssl://} URLs; the JVM defaults where a file is null
  */
 public record MqttBusSettings(String brokerUrl, String clientId, String username, String password, int keepAliveS,
                               long sessionExpiryS, int connectTimeoutS, int maxInflight, int publishQueueCapacity,
-                              int reconnectMaxDelayS) {
+                              int reconnectMaxDelayS, String statusTopic, TlsFiles tlsFiles) {
+
+    /**
+     * TLS material, read when the client connects. The broker's certificate is always verified, including its host
+     * name against the certificate's subject alternative names.
+     *
+     * @param caFile           PEM file with the CA certificate(s) to trust; null: the JVM's default trust store
+     *                         (key {@code tls.ca.file})
+     * @param keystore         PKCS#12 file with this client's certificate and private key, for brokers that require
+     *                         client certificates; null for none (key {@code tls.keystore})
+     * @param keystorePassword password of {@code keystore}; never logged (key {@code tls.keystore.password})
+     */
+    public record TlsFiles(String caFile, String keystore, String keystorePassword) {
+        public static final TlsFiles NONE = new TlsFiles(null, null, null);
+
+        @Override
+        public String toString() {
+            return "tls.ca.file=" + caFile + ", tls.keystore=" + keystore + ", tls.keystore.password="
+                    + (keystorePassword == null ? "<none>" : "<set>");
+        }
+    }
 
     public static final int DEFAULT_KEEPALIVE_S = 30;
     public static final long DEFAULT_SESSION_EXPIRY_S = 300;
@@ -53,25 +78,51 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         ConfigValues.requireRange("max.inflight", maxInflight, 1, 65535);
         ConfigValues.requireRange("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
         ConfigValues.requireRange("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
+        statusTopic = statusTopic == null || statusTopic.isBlank() ? null : statusTopic.trim();
+        if (statusTopic != null && (statusTopic.contains("+") || statusTopic.contains("#"))) {
+            throw new SettingException("status.topic", "must be a topic name without wildcards, got '" + statusTopic + "'");
+        }
+        tlsFiles = tlsFiles == null ? TlsFiles.NONE : tlsFiles;
+        if (!brokerUrl.startsWith("ssl://") && (tlsFiles.caFile() != null || tlsFiles.keystore() != null)) {
+            throw new SettingException("tls.ca.file", "TLS files are set but broker.url is not ssl://: " + brokerUrl);
+        }
     }
 
     /** Settings with defaults for everything but the broker URL; for tests and plain-Java wiring. */
     public static MqttBusSettings of(String brokerUrl, String clientId) {
         return new MqttBusSettings(brokerUrl, clientId, null, null, DEFAULT_KEEPALIVE_S, DEFAULT_SESSION_EXPIRY_S,
                 DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_MAX_INFLIGHT, DEFAULT_PUBLISH_QUEUE_CAPACITY,
-                DEFAULT_RECONNECT_MAX_DELAY_S);
+                DEFAULT_RECONNECT_MAX_DELAY_S, null, TlsFiles.NONE);
     }
 
     /** A copy with another connect timeout (seconds). */
     public MqttBusSettings withConnectTimeoutS(int seconds) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, seconds,
-                maxInflight, publishQueueCapacity, reconnectMaxDelayS);
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
     }
 
     /** A copy with another in-flight limit. */
     public MqttBusSettings withMaxInflight(int limit) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS,
-                connectTimeoutS, limit, publishQueueCapacity, reconnectMaxDelayS);
+                connectTimeoutS, limit, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
+    }
+
+    /** A copy with these credentials (null for none). */
+    public MqttBusSettings withCredentials(String user, String pass) {
+        return new MqttBusSettings(brokerUrl, clientId, user, pass, keepAliveS, sessionExpiryS, connectTimeoutS,
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
+    }
+
+    /** A copy with this status topic (null for none). */
+    public MqttBusSettings withStatusTopic(String topic) {
+        return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, connectTimeoutS,
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, topic, tlsFiles);
+    }
+
+    /** A copy with this TLS material. */
+    public MqttBusSettings withTlsFiles(TlsFiles files) {
+        return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, connectTimeoutS,
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, files);
     }
 
     /** True for {@code ssl://} URLs. */
@@ -86,7 +137,8 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
                 + ", password=" + (password == null ? "<none>" : "<set>") + ", keepalive.s=" + keepAliveS
                 + ", session.expiry.s=" + sessionExpiryS + ", connect.timeout.s=" + connectTimeoutS
                 + ", max.inflight=" + maxInflight + ", publish.queue.capacity=" + publishQueueCapacity
-                + ", reconnect.max.delay.s=" + reconnectMaxDelayS + "]";
+                + ", reconnect.max.delay.s=" + reconnectMaxDelayS + ", status.topic=" + statusTopic
+                + (tls() ? ", " + tlsFiles : "") + "]";
     }
 
     private static String validateUrl(String url) {

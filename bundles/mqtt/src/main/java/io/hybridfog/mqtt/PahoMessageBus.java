@@ -1,8 +1,11 @@
 package io.hybridfog.mqtt;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.api.transport.MessageHandler;
+import io.hybridfog.api.transport.PacketTooLargeException;
 import io.hybridfog.api.transport.Subscription;
 import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.internal.MessageMapping;
@@ -10,6 +13,7 @@ import io.hybridfog.mqtt.internal.NoDelaySocketFactory;
 import io.hybridfog.mqtt.internal.NoDelaySslSocketFactory;
 import io.hybridfog.mqtt.internal.PublishPipeline;
 import io.hybridfog.mqtt.internal.SubscriptionTable;
+import io.hybridfog.mqtt.internal.TlsContexts;
 import io.hybridfog.mqtt.internal.TopicFilters;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -56,6 +60,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PahoMessageBus.class.getName());
     private static final long DISCONNECT_QUIESCE_MS = 500;
     private static final long DISCONNECT_WAIT_MS = 2000;
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final MqttBusSettings settings;
     private final MqttAsyncClient client;
@@ -77,6 +82,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private int connectFailures;
 
     private volatile Integer serverReceiveMaximum;
+    private volatile Long serverMaximumPacketSize;
     private volatile Thread callbackThread;
 
     /**
@@ -159,18 +165,33 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     }
 
     /**
-     * Queues a QoS 1 publish. The future fails with {@link IllegalArgumentException} for an invalid topic, and with
-     * {@link IOException} if the queue is full ({@code publish.queue.capacity}), no connection came within
-     * {@code connect.timeout.s}, the broker refused the message (PUBACK reason code &ge; 0x80) or the bus closed.
+     * Queues a QoS 1 publish. The future fails with {@link IllegalArgumentException} for an invalid topic, with
+     * {@link PacketTooLargeException} (at once, nothing is sent) if the packet exceeds the broker's Maximum Packet
+     * Size, and with {@link IOException} if the queue is full ({@code publish.queue.capacity}), no connection came
+     * within {@code connect.timeout.s}, the broker refused the message (PUBACK reason code &ge; 0x80) or the bus
+     * closed.
      */
     @Override
     public CompletableFuture<Void> publish(BusMessage message) {
         try {
             TopicFilters.validateTopicName(message.topic());
+            Long maximum = serverMaximumPacketSize;
+            if (maximum != null) {
+                long size = MessageMapping.packetSize(message.topic(), MessageMapping.toPaho(message));
+                if (size > maximum) {
+                    // Paho would write it and the broker would close the connection: refuse it here instead
+                    return CompletableFuture.failedFuture(new PacketTooLargeException(message.topic(), size, maximum));
+                }
+            }
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
         return pipeline.submit(message);
+    }
+
+    /** The broker's Maximum Packet Size from the last CONNACK, bytes; null if it announced none (no limit). */
+    public Long serverMaximumPacketSize() {
+        return serverMaximumPacketSize;
     }
 
     /**
@@ -242,6 +263,14 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         }
         pipeline.close();
         try {
+            if (client.isConnected() && settings.statusTopic() != null) {
+                // a graceful disconnect does not send the will: announce it ourselves
+                client.publish(settings.statusTopic(), statusMessage(clientId(), "offline")).waitForCompletion(DISCONNECT_WAIT_MS);
+            }
+        } catch (MqttException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "offline status of " + clientId() + " not published: " + e);
+        }
+        try {
             if (client.isConnected()) {
                 MqttProperties props = new MqttProperties();
                 props.setSessionExpiryInterval(0L);
@@ -276,6 +305,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     MqttProperties p = token.getResponseProperties();
                     serverReceiveMaximum = p == null ? null : p.getReceiveMaximum();
+                    serverMaximumPacketSize = p == null ? null : p.getMaximumPacketSize();
                 }
 
                 @Override
@@ -379,6 +409,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
             return;
         }
         restoreSubscriptions();
+        publishOnlineStatus();
         pipeline.connected(serverReceiveMaximum); // before waiters wake: they may look at the window
         Runnable first;
         synchronized (stateLock) {
@@ -450,6 +481,33 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         return props;
     }
 
+    private void publishOnlineStatus() {
+        if (settings.statusTopic() == null) {
+            return;
+        }
+        try {
+            client.publish(settings.statusTopic(), statusMessage(clientId(), "online"));
+        } catch (MqttException | RuntimeException e) {
+            LOG.log(Level.WARNING, "online status of " + clientId() + " not published: " + e);
+        }
+    }
+
+    /** Retained QoS 1 {@code {"clientId":"..","state":".."}}, content type application/json. */
+    private static MqttMessage statusMessage(String clientId, String state) {
+        java.io.ByteArrayOutputStream json = new java.io.ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(json)) {
+            g.writeStartObject();
+            g.writeStringField("clientId", clientId);
+            g.writeStringField("state", state);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing JSON to memory cannot fail", e);
+        }
+        MqttProperties p = new MqttProperties();
+        p.setContentType("application/json");
+        return new MqttMessage(json.toByteArray(), MessageMapping.QOS, true, p);
+    }
+
     private static MqttConnectionOptions connectionOptions(MqttBusSettings s) {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setCleanStart(false);
@@ -459,7 +517,12 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         o.setAutomaticReconnect(true);
         o.setMaxReconnectDelay((int) TimeUnit.SECONDS.toMillis(s.reconnectMaxDelayS()));
         o.setUseSubscriptionIdentifiers(false); // identifiers are assigned by SubscriptionTable
-        o.setSocketFactory(s.tls() ? new NoDelaySslSocketFactory() : new NoDelaySocketFactory());
+        o.setSocketFactory(s.tls() ? new NoDelaySslSocketFactory(TlsContexts.socketFactory(s.tlsFiles()))
+                : new NoDelaySocketFactory());
+        o.setHttpsHostnameVerificationEnabled(true); // the broker's certificate must name the host we connect to
+        if (s.statusTopic() != null) {
+            o.setWill(s.statusTopic(), statusMessage(s.clientId(), "offline"));
+        }
         if (s.username() != null) {
             o.setUserName(s.username());
         }

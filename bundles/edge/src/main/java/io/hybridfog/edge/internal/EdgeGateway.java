@@ -12,6 +12,7 @@ import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
+import io.hybridfog.api.transport.PacketTooLargeException;
 import io.hybridfog.api.transport.Subscription;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.codec.SampleDecoder;
@@ -294,8 +295,13 @@ public final class EdgeGateway implements AutoCloseable {
         bus.publish(m).whenComplete((ok, error) -> {
             if (error != null) {
                 counters.publishFailures.increment();
-                offloads.fail(request.key(), new HybridFogException(ErrorCode.OFFLOAD_FAILED,
-                        "cannot send the offload request: " + unwrap(error).getMessage()));
+                Throwable cause = unwrap(error);
+                // too large never fits: an error the operator sees, not a fallback that hides a misconfiguration
+                offloads.fail(request.key(), cause instanceof PacketTooLargeException
+                        ? new HybridFogException(ErrorCode.PAYLOAD_TOO_LARGE, "the offload of " + d.id()
+                                + " cannot be sent: " + cause.getMessage())
+                        : new HybridFogException(ErrorCode.OFFLOAD_FAILED, "cannot send the offload request: "
+                                + cause.getMessage()));
             }
         });
     }

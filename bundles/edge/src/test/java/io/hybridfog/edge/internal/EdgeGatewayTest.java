@@ -212,6 +212,17 @@ class EdgeGatewayTest {
     }
 
     @Test
+    void anOffloadAboveTheBrokersMaximumPacketSizeIsAClearErrorNotAFallback() throws Exception {
+        bus.failPublishesTo(t -> t.startsWith("hybridfog/offload/"),
+                t -> new io.hybridfog.api.transport.PacketTooLargeException(t, 70_000, 65_536));
+        gateway(GatewaySettings.of("gw-1", "m"));
+        sample("dev-6", "s-6", TestModels.pixels(0), Map.of());
+        InferenceResult r = result("s-6");
+        assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, r.error());
+        assertTrue(r.errorMessage().contains("70000-byte MQTT packet") && r.errorMessage().contains("65536"), r.errorMessage());
+    }
+
+    @Test
     void malformedCloudRepliesAreOffloadFailures() throws Exception {
         gateway(GatewaySettings.of("gw-1", "m"));
         // a fake cloud that answers with logits of another version, then with the wrong shape

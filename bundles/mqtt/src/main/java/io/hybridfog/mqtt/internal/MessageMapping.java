@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
@@ -35,6 +37,23 @@ public final class MessageMapping {
             p.setUserProperties(ups);
         }
         return new MqttMessage(m.payload() == null ? EMPTY : m.payload(), QOS, false, p);
+    }
+
+    /**
+     * Size in bytes of the PUBLISH packet Paho would send for this message (fixed header, variable header with the
+     * properties and a packet identifier, payload), to compare with the broker's Maximum Packet Size.
+     *
+     * @throws IllegalArgumentException if Paho cannot encode the message (e.g. a property too long)
+     */
+    public static long packetSize(String topic, MqttMessage message) {
+        try {
+            MqttPublish publish = new MqttPublish(topic, message, message.getProperties());
+            publish.setMessageId(1); // QoS 1: a packet identifier is part of the variable header
+            long remaining = (long) publish.getHeader().length + publish.getPayload().length;
+            return 1 + MqttPublish.encodeVariableByteInteger((int) Math.min(remaining, Integer.MAX_VALUE)).length + remaining;
+        } catch (MqttException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode a message to " + topic + ": " + e.getMessage(), e);
+        }
     }
 
     /**

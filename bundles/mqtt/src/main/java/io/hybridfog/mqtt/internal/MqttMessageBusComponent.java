@@ -72,6 +72,21 @@ public final class MqttMessageBusComponent {
 
         @AttributeDefinition(name = "Max reconnect delay (s)", min = "1", max = "3600")
         int reconnect_max_delay_s() default MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S;
+
+        @AttributeDefinition(name = "Status topic", required = false,
+                description = "Retained online/offline status of this client (offline is its last will); empty: none")
+        String status_topic() default "";
+
+        @AttributeDefinition(name = "TLS CA file", required = false,
+                description = "PEM CA certificate(s) trusted for ssl:// brokers; empty: the JVM's trust store")
+        String tls_ca_file() default "";
+
+        @AttributeDefinition(name = "TLS client keystore", required = false,
+                description = "PKCS#12 client certificate and key, if the broker requires one")
+        String tls_keystore() default "";
+
+        @AttributeDefinition(name = "TLS client keystore password", required = false, type = AttributeType.PASSWORD)
+        String tls_keystore_password() default "";
     }
 
     private final Object lock = new Object();
@@ -128,7 +143,10 @@ public final class MqttMessageBusComponent {
                 c.integer("connect.timeout.s", MqttBusSettings.DEFAULT_CONNECT_TIMEOUT_S),
                 c.integer("max.inflight", MqttBusSettings.DEFAULT_MAX_INFLIGHT),
                 c.integer("publish.queue.capacity", MqttBusSettings.DEFAULT_PUBLISH_QUEUE_CAPACITY),
-                c.integer("reconnect.max.delay.s", MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S));
+                c.integer("reconnect.max.delay.s", MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S),
+                c.string("status.topic", null),
+                new MqttBusSettings.TlsFiles(c.string("tls.ca.file", null), c.string("tls.keystore", null),
+                        c.secret("tls.keystore.password")));
     }
 
     private void register(BundleContext context, PahoMessageBus b) {

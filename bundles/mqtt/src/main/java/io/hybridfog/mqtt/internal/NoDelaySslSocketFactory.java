@@ -7,12 +7,12 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * TLS sockets with TCP_NODELAY, for {@code ssl://} URLs (Paho insists on an {@link SSLSocketFactory} there).
- * Trust and key material come from the JVM defaults ({@code javax.net.ssl.*} system properties).
+ * Trust and key material come from the delegate ({@link TlsContexts}) or the JVM defaults.
  */
 public final class NoDelaySslSocketFactory extends SSLSocketFactory {
     private final SSLSocketFactory delegate;
 
-    NoDelaySslSocketFactory(SSLSocketFactory delegate) {
+    public NoDelaySslSocketFactory(SSLSocketFactory delegate) {
         this.delegate = delegate;
     }
 

@@ -258,6 +258,48 @@ class PahoMessageBusTest {
         }
     }
 
+    @Test
+    void statusTopicIsRetainedOnlineWhileConnectedAndOfflineAfterClose() throws Exception {
+        PahoMessageBus watched = new PahoMessageBus(MqttBusSettings.of(broker.url(), "status-gw")
+                .withConnectTimeoutS(5).withStatusTopic("status-test/status-gw"));
+        buses.add(watched);
+        watched.start();
+        assertTrue(watched.awaitConnected(5_000));
+        PahoMessageBus watcher = bus("status-watcher");
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        watcher.subscribe("status-test/+", m -> got.add(new String(m.payload(), UTF_8)));
+        assertEquals("{\"clientId\":\"status-gw\",\"state\":\"online\"}", got.poll(5, TimeUnit.SECONDS), "retained online");
+        watched.close();
+        assertEquals("{\"clientId\":\"status-gw\",\"state\":\"offline\"}", got.poll(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aPacketAboveTheBrokersMaximumIsRefusedBeforeSendingAndTheConnectionStays() throws Exception {
+        try (MosquittoBroker small = MosquittoBroker.start(List.of("max_packet_size 4096"))) {
+            PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(small.url(), "big-pub").withConnectTimeoutS(5));
+            buses.add(b);
+            b.start();
+            assertTrue(b.awaitConnected(5_000));
+            BlockingQueue<BusMessage> got = new LinkedBlockingQueue<>();
+            b.subscribe("big/t", got::add);
+            assertEquals(4096L, b.serverMaximumPacketSize());
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class,
+                    () -> b.publish(BusMessage.of("big/t", new byte[5000])).get(5, TimeUnit.SECONDS));
+            io.hybridfog.api.transport.PacketTooLargeException tooLarge =
+                    (io.hybridfog.api.transport.PacketTooLargeException) e.getCause();
+            assertTrue(tooLarge.packetBytes() > 5000 && tooLarge.maximumBytes() == 4096, tooLarge.getMessage());
+            // just under the limit goes through, and the connection was never dropped
+            int fits = 4096;
+            while (MessageMapping.packetSize("big/t", MessageMapping.toPaho(BusMessage.of("big/t", new byte[fits]))) > 4096) {
+                fits--;
+            }
+            b.publish(BusMessage.of("big/t", new byte[fits])).get(5, TimeUnit.SECONDS);
+            assertEquals(fits, got.poll(5, TimeUnit.SECONDS).payload().length);
+            assertTrue(b.isConnected());
+        }
+    }
+
     static void waitUntil(java.util.function.BooleanSupplier condition, long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {

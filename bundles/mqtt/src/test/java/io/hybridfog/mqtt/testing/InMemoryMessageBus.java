@@ -35,6 +35,8 @@ public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
         return t;
     });
     private volatile Predicate<String> failing = topic -> false;
+    private volatile java.util.function.Function<String, IOException> failure =
+            topic -> new IOException("in-memory broker refused publish to " + topic);
 
     @Override
     public String clientId() {
@@ -51,6 +53,12 @@ public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
         failing = topicPredicate;
     }
 
+    /** As {@link #failPublishesTo(Predicate)}, failing with the exception {@code failure} makes for the topic. */
+    public void failPublishesTo(Predicate<String> topicPredicate, java.util.function.Function<String, IOException> failure) {
+        this.failure = failure;
+        failing = topicPredicate;
+    }
+
     /** Every message published so far, in order. */
     public List<BusMessage> published() {
         return List.copyOf(published);
@@ -64,7 +72,7 @@ public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
     @Override
     public CompletableFuture<Void> publish(BusMessage message) {
         if (failing.test(message.topic())) {
-            return CompletableFuture.failedFuture(new IOException("in-memory broker refused publish to " + message.topic()));
+            return CompletableFuture.failedFuture(failure.apply(message.topic()));
         }
         published.add(message);
         delivery.execute(() -> deliver(message));
