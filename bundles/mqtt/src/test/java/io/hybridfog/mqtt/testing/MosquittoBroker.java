@@ -40,17 +40,22 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path config;
     private final Path log;
     private final int port;
+    private final boolean tls;
     private final Thread shutdownHook;
     private Process process;
 
     private MosquittoBroker(Path dir, int port, List<String> extraConfig) throws IOException {
         this.dir = dir;
         this.port = port;
+        this.tls = extraConfig.stream().anyMatch(l -> l.startsWith("certfile "));
         this.config = dir.resolve("mosquitto.conf");
         this.log = dir.resolve("mosquitto.log");
         List<String> lines = new ArrayList<>(List.of(
                 "listener " + port + " 127.0.0.1",
                 "allow_anonymous true",
+                // started as root, Mosquitto would switch to the user 'mosquitto', who cannot read the test's
+                // private files (keys, password file); as any other user it stays who it is
+                "user " + System.getProperty("user.name"),
                 "set_tcp_nodelay true",
                 "persistence false",
                 "log_dest stdout",
@@ -92,9 +97,30 @@ public final class MosquittoBroker implements AutoCloseable {
         throw last;
     }
 
-    /** {@code tcp://127.0.0.1:<port>} */
+    /**
+     * Starts a broker as config/mosquitto secures it: TLS only (the listener presents {@code secrets/broker.crt},
+     * signed by {@code secrets/ca.crt}), no anonymous clients, accounts from {@code passwordFile}, access control
+     * from {@code aclFile}.
+     *
+     * @param secrets folder made by config/mosquitto/make-test-pki.sh
+     */
+    public static MosquittoBroker startSecure(Path secrets, Path passwordFile, Path aclFile, List<String> extraConfig)
+            throws IOException {
+        List<String> lines = new ArrayList<>(List.of(
+                "cafile " + secrets.resolve("ca.crt").toAbsolutePath(),
+                "certfile " + secrets.resolve("broker.crt").toAbsolutePath(),
+                "keyfile " + secrets.resolve("broker.key").toAbsolutePath(),
+                "require_certificate false",
+                "allow_anonymous false",
+                "password_file " + passwordFile.toAbsolutePath(),
+                "acl_file " + aclFile.toAbsolutePath()));
+        lines.addAll(extraConfig);
+        return start(lines);
+    }
+
+    /** {@code tcp://127.0.0.1:<port>}, or {@code ssl://127.0.0.1:<port>} for a {@link #startSecure} broker */
     public String url() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls ? "ssl" : "tcp") + "://127.0.0.1:" + port;
     }
 
     public int port() {
