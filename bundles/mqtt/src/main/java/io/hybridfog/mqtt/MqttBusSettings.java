@@ -25,6 +25,9 @@ import java.util.HexFormat;
  * @param publishQueueCapacity publishes waiting for an in-flight slot or a connection, 1..1000000
  *                             (key {@code publish.queue.capacity})
  * @param reconnectMaxDelayS   longest pause between reconnect attempts, seconds, 1..3600 (key {@code reconnect.max.delay.s})
+ * @param publishWaitS         how long a publish may wait in the queue for a connection (store-and-forward in memory
+ *                             while the broker is unreachable), seconds from submission, 1..86400; publishes that
+ *                             were in flight when the connection dropped are queued again (key {@code publish.wait.s})
  * @param statusTopic          where this client announces itself: a retained {@code {"clientId":..,"state":"online"}}
  *                             after each connect, and the same with {@code "offline"} as its will (sent by the broker
  *                             when the connection is lost) and on a graceful close; null for none (key
@@ -33,7 +36,7 @@ import java.util.HexFormat;
  */
 public record MqttBusSettings(String brokerUrl, String clientId, String username, String password, int keepAliveS,
                               long sessionExpiryS, int connectTimeoutS, int maxInflight, int publishQueueCapacity,
-                              int reconnectMaxDelayS, String statusTopic, TlsFiles tlsFiles) {
+                              int reconnectMaxDelayS, int publishWaitS, String statusTopic, TlsFiles tlsFiles) {
 
     /**
      * TLS material, read when the client connects. The broker's certificate is always verified, including its host
@@ -61,6 +64,7 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
     public static final int DEFAULT_MAX_INFLIGHT = 100;
     public static final int DEFAULT_PUBLISH_QUEUE_CAPACITY = 10_000;
     public static final int DEFAULT_RECONNECT_MAX_DELAY_S = 30;
+    public static final int DEFAULT_PUBLISH_WAIT_S = 300;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -78,6 +82,7 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         ConfigValues.requireRange("max.inflight", maxInflight, 1, 65535);
         ConfigValues.requireRange("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
         ConfigValues.requireRange("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
+        ConfigValues.requireRange("publish.wait.s", publishWaitS, 1, 86_400);
         statusTopic = statusTopic == null || statusTopic.isBlank() ? null : statusTopic.trim();
         if (statusTopic != null && (statusTopic.contains("+") || statusTopic.contains("#"))) {
             throw new SettingException("status.topic", "must be a topic name without wildcards, got '" + statusTopic + "'");
@@ -92,37 +97,43 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
     public static MqttBusSettings of(String brokerUrl, String clientId) {
         return new MqttBusSettings(brokerUrl, clientId, null, null, DEFAULT_KEEPALIVE_S, DEFAULT_SESSION_EXPIRY_S,
                 DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_MAX_INFLIGHT, DEFAULT_PUBLISH_QUEUE_CAPACITY,
-                DEFAULT_RECONNECT_MAX_DELAY_S, null, TlsFiles.NONE);
+                DEFAULT_RECONNECT_MAX_DELAY_S, DEFAULT_PUBLISH_WAIT_S, null, TlsFiles.NONE);
     }
 
     /** A copy with another connect timeout (seconds). */
     public MqttBusSettings withConnectTimeoutS(int seconds) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, seconds,
-                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, statusTopic, tlsFiles);
     }
 
     /** A copy with another in-flight limit. */
     public MqttBusSettings withMaxInflight(int limit) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS,
-                connectTimeoutS, limit, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
+                connectTimeoutS, limit, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, statusTopic, tlsFiles);
+    }
+
+    /** A copy with another publish wait (seconds). */
+    public MqttBusSettings withPublishWaitS(int seconds) {
+        return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, connectTimeoutS,
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, seconds, statusTopic, tlsFiles);
     }
 
     /** A copy with these credentials (null for none). */
     public MqttBusSettings withCredentials(String user, String pass) {
         return new MqttBusSettings(brokerUrl, clientId, user, pass, keepAliveS, sessionExpiryS, connectTimeoutS,
-                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, tlsFiles);
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, statusTopic, tlsFiles);
     }
 
     /** A copy with this status topic (null for none). */
     public MqttBusSettings withStatusTopic(String topic) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, connectTimeoutS,
-                maxInflight, publishQueueCapacity, reconnectMaxDelayS, topic, tlsFiles);
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, topic, tlsFiles);
     }
 
     /** A copy with this TLS material. */
     public MqttBusSettings withTlsFiles(TlsFiles files) {
         return new MqttBusSettings(brokerUrl, clientId, username, password, keepAliveS, sessionExpiryS, connectTimeoutS,
-                maxInflight, publishQueueCapacity, reconnectMaxDelayS, statusTopic, files);
+                maxInflight, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, statusTopic, files);
     }
 
     /** True for {@code ssl://} URLs. */
@@ -137,7 +148,8 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
                 + ", password=" + (password == null ? "<none>" : "<set>") + ", keepalive.s=" + keepAliveS
                 + ", session.expiry.s=" + sessionExpiryS + ", connect.timeout.s=" + connectTimeoutS
                 + ", max.inflight=" + maxInflight + ", publish.queue.capacity=" + publishQueueCapacity
-                + ", reconnect.max.delay.s=" + reconnectMaxDelayS + ", status.topic=" + statusTopic
+                + ", reconnect.max.delay.s=" + reconnectMaxDelayS + ", publish.wait.s=" + publishWaitS
+                + ", status.topic=" + statusTopic
                 + (tls() ? ", " + tlsFiles : "") + "]";
     }
 

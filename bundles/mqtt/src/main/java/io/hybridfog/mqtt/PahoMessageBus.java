@@ -61,6 +61,10 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private static final long DISCONNECT_QUIESCE_MS = 500;
     private static final long DISCONNECT_WAIT_MS = 2000;
     private static final JsonFactory JSON = new JsonFactory();
+    /** Paho reason codes of publishes that failed because the connection went away, not because of the message. */
+    private static final java.util.Set<Integer> CONNECTION_GONE = java.util.Set.of(
+            (int) MqttClientException.REASON_CODE_CONNECTION_LOST, (int) MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED,
+            (int) MqttClientException.REASON_CODE_CLIENT_DISCONNECTING, (int) MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
 
     private final MqttBusSettings settings;
     private final MqttAsyncClient client;
@@ -72,6 +76,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private final Object subscribeLock = new Object();
     private final Object stateLock = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean aliasWarning = new AtomicBoolean();
     private final MqttActionListener publishListener = new PublishListener();
 
     // guarded by stateLock
@@ -101,7 +106,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("hybridfog-mqtt-timer-" + settings.clientId()));
         this.completions = Executors.newSingleThreadExecutor(daemon("hybridfog-mqtt-completion-" + settings.clientId()));
         this.pipeline = new PublishPipeline(this::send, settings.publishQueueCapacity(), settings.maxInflight(),
-                TimeUnit.SECONDS.toMillis(settings.connectTimeoutS()), settings.brokerUrl(), completions, timer);
+                TimeUnit.SECONDS.toMillis(settings.publishWaitS()), settings.brokerUrl(), completions, timer);
         client.setCallback(new Callback());
     }
 
@@ -145,6 +150,12 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     /** The settings this bus runs with. */
     public MqttBusSettings settings() {
         return settings;
+    }
+
+    /** Publishes waiting for the client / handed to it and not yet acknowledged (for diagnostics). */
+    public String publishState() {
+        return "queued " + pipeline.queued() + ", in flight " + pipeline.inFlight() + " of " + pipeline.window()
+                + (isConnected() ? "" : ", not connected");
     }
 
     /** Current in-flight window: min(max.inflight, the broker's Receive Maximum). */
@@ -306,6 +317,12 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
                     MqttProperties p = token.getResponseProperties();
                     serverReceiveMaximum = p == null ? null : p.getReceiveMaximum();
                     serverMaximumPacketSize = p == null ? null : p.getMaximumPacketSize();
+                    Integer aliases = p == null ? null : p.getTopicAliasMaximum();
+                    if (aliases != null && aliases > 0 && aliasWarning.compareAndSet(false, true)) {
+                        LOG.log(Level.WARNING, "{0} allows {1} topic aliases: Paho 1.2.5 reuses them after a reconnect "
+                                + "and the broker then drops the connection (protocol error) on every attempt; disable "
+                                + "topic aliases on the broker (Mosquitto: max_topic_alias 0)", settings.brokerUrl(), aliases);
+                    }
                 }
 
                 @Override
@@ -600,6 +617,12 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         @Override
         public void onFailure(IMqttToken token, Throwable e) {
             PublishPipeline.Pending p = (PublishPipeline.Pending) token.getUserContext();
+            if (e instanceof MqttException m && CONNECTION_GONE.contains(m.getReasonCode()) && !isClosed()) {
+                // Paho 1.2.5 fails the publishes in flight when the connection drops (it does not resend them
+                // after the reconnect): send them again (at least once; the broker may have had some already)
+                pipeline.requeue(p);
+                return;
+            }
             pipeline.failed(p, new IOException("publish to " + p.message().topic() + " failed: " + e.getMessage(), e));
         }
     }

@@ -73,6 +73,10 @@ public final class MqttMessageBusComponent {
         @AttributeDefinition(name = "Max reconnect delay (s)", min = "1", max = "3600")
         int reconnect_max_delay_s() default MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S;
 
+        @AttributeDefinition(name = "Publish wait (s)", min = "1", max = "86400",
+                description = "How long a publish waits for a connection while the broker is unreachable")
+        int publish_wait_s() default MqttBusSettings.DEFAULT_PUBLISH_WAIT_S;
+
         @AttributeDefinition(name = "Status topic", required = false,
                 description = "Retained online/offline status of this client (offline is its last will); empty: none")
         String status_topic() default "";
@@ -144,6 +148,7 @@ public final class MqttMessageBusComponent {
                 c.integer("max.inflight", MqttBusSettings.DEFAULT_MAX_INFLIGHT),
                 c.integer("publish.queue.capacity", MqttBusSettings.DEFAULT_PUBLISH_QUEUE_CAPACITY),
                 c.integer("reconnect.max.delay.s", MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S),
+                c.integer("publish.wait.s", MqttBusSettings.DEFAULT_PUBLISH_WAIT_S),
                 c.string("status.topic", null),
                 new MqttBusSettings.TlsFiles(c.string("tls.ca.file", null), c.string("tls.keystore", null),
                         c.secret("tls.keystore.password")));

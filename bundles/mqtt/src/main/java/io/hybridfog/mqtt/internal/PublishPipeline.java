@@ -141,6 +141,13 @@ public final class PublishPipeline {
         }
     }
 
+    /** Messages handed to the client and not yet acknowledged. */
+    public int inFlight() {
+        synchronized (lock) {
+            return inFlight.size();
+        }
+    }
+
     /** Messages waiting to be handed to the client. */
     public int queued() {
         synchronized (lock) {
@@ -169,6 +176,17 @@ public final class PublishPipeline {
             }
         }
         async(() -> p.future.completeExceptionally(cause));
+        drain();
+    }
+
+    /** A message in flight was lost with the connection: it goes back to the head of the queue. */
+    public void requeue(Pending p) {
+        synchronized (lock) {
+            if (!inFlight.remove(p) || closed) {
+                return;
+            }
+            queue.addFirst(p);
+        }
         drain();
     }
 

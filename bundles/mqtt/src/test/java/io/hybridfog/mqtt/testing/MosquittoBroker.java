@@ -57,6 +57,9 @@ public final class MosquittoBroker implements AutoCloseable {
                 // private files (keys, password file); as any other user it stays who it is
                 "user " + System.getProperty("user.name"),
                 "set_tcp_nodelay true",
+                // as config/mosquitto: Paho 1.2.5 keeps its outgoing topic aliases across a reconnect and the
+                // broker then closes the connection with a protocol error, again and again
+                "max_topic_alias 0",
                 "persistence false",
                 "log_dest stdout",
                 "log_type error",
