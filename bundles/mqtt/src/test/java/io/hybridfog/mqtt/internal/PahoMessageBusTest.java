@@ -199,12 +199,13 @@ class PahoMessageBusTest {
     }
 
     @Test
-    void withoutBrokerPublishAndSubscribeFailAfterTheConnectTimeout() throws Exception {
+    void withoutBrokerPublishFailsAfterThePublishWaitAndSubscribeAfterTheConnectTimeout() throws Exception {
         int deadPort;
         try (MosquittoBroker temp = MosquittoBroker.start()) {
             deadPort = temp.port();
         }
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of("tcp://127.0.0.1:" + deadPort, "nobroker").withConnectTimeoutS(1));
+        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of("tcp://127.0.0.1:" + deadPort, "nobroker")
+                .withConnectTimeoutS(1).withPublishWaitS(1));
         buses.add(b);
         b.start();
         long t0 = System.nanoTime();
