@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 variants=("$@")
 if [ ${#variants[@]} -eq 0 ]; then
   # the shipped binary variant first, with more epochs; then the design-space points
-  variants=("s2b3:1:8" "s2b3:2:4" "s2b3:4:4" "s1:1:4" "s3b2:1:4" "s1:4:4" "s3b2:4:4" "s1:2:4" "s3b2:2:4")
+  variants=("s2b3:1:8" "s2b3:2:3" "s2b3:4:3" "s1:1:3" "s3b2:1:3" "s1:4:3" "s3b2:4:3" "s1:2:3" "s3b2:2:3")
 fi
 while pgrep -f "models/cifar10/train.py baseline" >/dev/null; do sleep 30; done
 mkdir -p models/cifar10/build
