@@ -106,14 +106,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
 
     @Activate
     void activate(Map<String, Object> properties) throws ConfigurationException, IOException {
-        GatewaySettings settings;
-        try {
-            settings = GatewaySettings.parse(properties);
-            checkExitConfiguration(settings, exitPolicies, partitions);
-        } catch (SettingException e) {
-            LOG.log(Level.ERROR, "invalid configuration " + PID + ": " + e.getMessage());
-            throw new ConfigurationException(e.key(), e.getMessage());
-        }
+        GatewaySettings settings = checkedSettings(properties, "");
         gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, settings);
         gateway.start();
     }
@@ -125,14 +118,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
      */
     @Modified
     void modified(Map<String, Object> properties) throws ConfigurationException, IOException {
-        GatewaySettings next;
-        try {
-            next = GatewaySettings.parse(properties);
-            checkExitConfiguration(next, exitPolicies, partitions);
-        } catch (SettingException e) {
-            LOG.log(Level.ERROR, "invalid configuration " + PID + " (the running settings stay): " + e.getMessage());
-            throw new ConfigurationException(e.key(), e.getMessage());
-        }
+        GatewaySettings next = checkedSettings(properties, " (the running settings stay)");
         GatewaySettings current = gateway.settings();
         if (next.withExit(current.exitPolicy(), current.exitThreshold()).equals(current)) {
             gateway.applyExitSettings(next);
@@ -142,6 +128,18 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
         gateway.close();
         gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, next);
         gateway.start();
+    }
+
+    /** Parses and checks a configuration; an invalid one is logged and becomes a ConfigurationException naming the key. */
+    private GatewaySettings checkedSettings(Map<String, Object> properties, String consequence) throws ConfigurationException {
+        try {
+            GatewaySettings settings = GatewaySettings.parse(properties);
+            checkExitConfiguration(settings, exitPolicies, partitions);
+            return settings;
+        } catch (SettingException e) {
+            LOG.log(Level.ERROR, "invalid configuration " + PID + consequence + ": " + e.getMessage());
+            throw new ConfigurationException(e.key(), e.getMessage());
+        }
     }
 
     @Deactivate
