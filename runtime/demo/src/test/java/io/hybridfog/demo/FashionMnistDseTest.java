@@ -68,7 +68,7 @@ class FashionMnistDseTest {
         }
         Path target = home.resolve("models/fashion-mnist/target");
         try (Stream<Path> files = Files.list(target)) {
-            Path jar = files.filter(p -> p.getFileName().toString().matches("hybridfog-model-fashion-mnist-.*\\.jar"))
+            Path jar = files.filter(p -> p.getFileName().toString().matches("(fashion-mnist-hybrid|hybridfog-model-fashion-mnist)-.*\\.jar"))
                     .findFirst().orElse(null);
             assertNotNull(jar, "no Fashion-MNIST model bundle on the class path or in " + target + " (mvn install it first)");
             return jar;
