@@ -1,0 +1,217 @@
+package io.hybridfog.edge.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtSession;
+import io.hybridfog.api.ExitPolicy;
+import io.hybridfog.api.HybridFogException;
+import io.hybridfog.api.InferenceResult;
+import io.hybridfog.api.transport.BusMessage;
+import io.hybridfog.cloud.internal.CloudWorker;
+import io.hybridfog.cloud.internal.CloudWorkerSettings;
+import io.hybridfog.codec.ResultCodec;
+import io.hybridfog.mqtt.MqttBusSettings;
+import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.testing.MosquittoBroker;
+import io.hybridfog.onnx.OnnxCloudPartition;
+import io.hybridfog.onnx.OnnxEdgePartition;
+import io.hybridfog.onnx.OnnxPartitions;
+import io.hybridfog.policy.EntropyPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * What the fault tests share: a gateway and a cloud worker with the real Fashion-MNIST partitions, each on its own
+ * persistent MQTT 5 session to the given Mosquitto, and one device that publishes the committed PNGs and counts, per
+ * sample id, the results it receives. The device publishes each sample once and never retries.
+ */
+final class FaultHarness implements AutoCloseable {
+    static final Path MODEL_DIR = Path.of(System.getProperty("hybridfog.model.dir", "../../models/fashion-mnist"));
+    private static final List<ExitPolicy> POLICIES = List.of(new EntropyPolicy());
+    private static final String DEVICE = "dev-fault";
+
+    final MosquittoBroker broker;
+    final OnnxEdgePartition edge;
+    final OnnxCloudPartition cloud;
+    final PahoMessageBus gatewayBus;
+    final PahoMessageBus deviceBus;
+    final EdgeGateway gateway;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final List<byte[]> pngs = new ArrayList<>();
+    private CloudWorker worker;
+    private PahoMessageBus cloudBus;
+
+    // what the device saw
+    private final Map<String, AtomicInteger> copies = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> firstCopy = new ConcurrentHashMap<>();
+    private final List<String> conflicting = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> byExit = new ConcurrentHashMap<>();
+    private final List<String> unreadable = new CopyOnWriteArrayList<>();
+    private final AtomicInteger answered = new AtomicInteger();
+    private final Semaphore window;
+    private int sent;
+
+    /**
+     * @param exitThreshold    entropy threshold (nats) of the gateway; lower sends more samples to the cloud
+     * @param offloadTimeoutMs how long an offload waits for the cloud before the early exit answers
+     * @param queueCapacity    the gateway's sample queue
+     * @param inFlight         samples the device has published and not yet seen answered, at most
+     */
+    FaultHarness(MosquittoBroker broker, double exitThreshold, long offloadTimeoutMs, int queueCapacity, int inFlight)
+            throws Exception {
+        this.broker = broker;
+        this.window = new Semaphore(inFlight);
+        try (OrtSession.SessionOptions options = OnnxPartitions.sessionOptions(1)) {
+            edge = OnnxPartitions.loadEdge(OnnxPartitions.sharedEnvironment(), Files.readAllBytes(MODEL_DIR.resolve("edge.onnx")), options);
+            cloud = OnnxPartitions.loadCloud(OnnxPartitions.sharedEnvironment(), Files.readAllBytes(MODEL_DIR.resolve("cloud.onnx")), options);
+        }
+        toClose.add(edge);
+        toClose.add(cloud);
+        try (Stream<Path> files = Files.list(MODEL_DIR.resolve("png"))) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".png")).sorted().toList()) {
+                pngs.add(Files.readAllBytes(p));
+            }
+        }
+        gatewayBus = bus("fault-gateway");
+        deviceBus = bus("fault-device");
+        startCloud();
+        gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
+                GatewaySettings.of("fault", edge.descriptor().name()).withExit(null, exitThreshold)
+                        .withLimits(offloadTimeoutMs, 2, queueCapacity, 1 << 20));
+        gateway.start();
+        toClose.add(0, gateway);
+        deviceBus.subscribe("hybridfog/results/" + DEVICE, this::onResult);
+    }
+
+    /** Starts a cloud worker (again) on its own session. */
+    void startCloud() throws Exception {
+        cloudBus = bus("fault-cloud");
+        worker = new CloudWorker(cloudBus, () -> List.of(cloud), CloudWorkerSettings.defaults());
+        worker.start();
+    }
+
+    /** Stops the cloud worker and its MQTT session (as a worker that goes away). */
+    void stopCloud() {
+        worker.close();
+        cloudBus.close();
+        toClose.remove(cloudBus);
+    }
+
+    /** Publishes {@code n} samples, keeping the in-flight limit; {@code after} runs after each publish. */
+    void stream(int n, AfterPublish after) throws Exception {
+        for (int i = 0; i < n; i++) {
+            if (!window.tryAcquire(90, TimeUnit.SECONDS)) {
+                throw new AssertionError("no result for 90 s after " + answered.get() + " answers; " + state());
+            }
+            publish();
+            after.run(answered.get());
+        }
+    }
+
+    /** Publishes one sample now, whatever is in flight. */
+    void publish() {
+        String id = "s-" + sent;
+        byte[] png = pngs.get(sent % pngs.size());
+        sent++;
+        deviceBus.publish(new BusMessage("hybridfog/samples/" + DEVICE, png, null, id.getBytes(UTF_8), null, Map.of()));
+    }
+
+    /** Waits until every sample sent has an answer (or the timeout), then a second for late copies. */
+    void awaitAnswers(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (answered.get() < sent && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(1000);
+    }
+
+    int answered() {
+        return answered.get();
+    }
+
+    int sent() {
+        return sent;
+    }
+
+    Map<String, Integer> byExit() {
+        return new TreeMap<>(byExit);
+    }
+
+    /** Sent, answered, lost, delivered twice, by exit, and the gateway's counters, for reports. */
+    String summary() {
+        long twice = copies.values().stream().filter(c -> c.get() > 1).count();
+        return String.format("sent %d, answered %d, lost %d, delivered twice %d (conflicting %d), by exit %s; gateway %s",
+                sent, answered.get(), sent - answered.get(), twice, conflicting.size(), byExit(), gateway.metrics().snapshot());
+    }
+
+    /** No sample without an answer, no sample answered twice with different results, every result readable. */
+    void assertNothingLostAndOneAnswerEach() {
+        String summary = summary();
+        assertEquals(sent, answered.get(), "lost samples: " + summary);
+        assertEquals(List.of(), conflicting, "samples answered twice with different results: " + summary);
+        assertEquals(List.of(), unreadable, "unreadable results");
+    }
+
+    String state() {
+        return "device " + deviceBus.publishState() + "; gateway " + gatewayBus.publishState() + " "
+                + gateway.metrics().snapshot() + "\n" + broker.log();
+    }
+
+    @FunctionalInterface
+    interface AfterPublish {
+        void run(int answeredSoFar) throws Exception;
+    }
+
+    private void onResult(BusMessage m) {
+        InferenceResult r;
+        try {
+            r = ResultCodec.fromJson(m.payload());
+        } catch (HybridFogException e) {
+            unreadable.add(e.getMessage());
+            return;
+        }
+        byte[] first = firstCopy.putIfAbsent(r.sampleId(), m.payload());
+        if (first != null && !Arrays.equals(first, m.payload())) {
+            conflicting.add(r.sampleId());
+        }
+        if (copies.computeIfAbsent(r.sampleId(), k -> new AtomicInteger()).incrementAndGet() == 1) {
+            answered.incrementAndGet();
+            byExit.merge(r.isError() ? "error " + r.error() : String.valueOf(r.exit()), 1, Integer::sum);
+            window.release();
+        }
+    }
+
+    private PahoMessageBus bus(String clientId) throws Exception {
+        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+        toClose.add(b);
+        b.start();
+        assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
+        return b;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (worker != null) {
+            worker.close();
+        }
+        if (cloudBus != null) {
+            cloudBus.close();
+        }
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+}
