@@ -62,6 +62,7 @@ final class FaultHarness implements AutoCloseable {
     private final List<String> unreadable = new CopyOnWriteArrayList<>();
     private final AtomicInteger answered = new AtomicInteger();
     private final Semaphore window;
+    private final java.util.Set<String> windowed = ConcurrentHashMap.newKeySet(); // sent by stream(): hold a permit
     private int sent;
 
     /**
@@ -116,17 +117,18 @@ final class FaultHarness implements AutoCloseable {
             if (!window.tryAcquire(90, TimeUnit.SECONDS)) {
                 throw new AssertionError("no result for 90 s after " + answered.get() + " answers; " + state());
             }
-            publish();
+            windowed.add(publish());
             after.run(answered.get());
         }
     }
 
-    /** Publishes one sample now, whatever is in flight. */
-    void publish() {
+    /** Publishes one sample now, outside the in-flight limit; returns its sample id. */
+    String publish() {
         String id = "s-" + sent;
         byte[] png = pngs.get(sent % pngs.size());
         sent++;
         deviceBus.publish(new BusMessage("hybridfog/samples/" + DEVICE, png, null, id.getBytes(UTF_8), null, Map.of()));
+        return id;
     }
 
     /** Waits until every sample sent has an answer (or the timeout), then a second for late copies. */
@@ -190,7 +192,9 @@ final class FaultHarness implements AutoCloseable {
         if (copies.computeIfAbsent(r.sampleId(), k -> new AtomicInteger()).incrementAndGet() == 1) {
             answered.incrementAndGet();
             byExit.merge(r.isError() ? "error " + r.error() : String.valueOf(r.exit()), 1, Integer::sum);
-            window.release();
+            if (windowed.remove(r.sampleId())) {
+                window.release();
+            }
         }
     }
 
