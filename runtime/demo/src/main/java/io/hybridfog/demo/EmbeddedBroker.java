@@ -35,6 +35,8 @@ final class EmbeddedBroker implements AutoCloseable {
                   </listeners>
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                   <persistence><mode>in-memory</mode></persistence>
+                  <!-- Paho 1.2.5 reuses its outgoing topic aliases after a reconnect (docs/reliability.md) -->
+                  <mqtt><topic-alias><enabled>false</enabled></topic-alias></mqtt>
                 </hivemq>
                 """.formatted(port));
         // HiveMQ reconfigures the JVM's logback from its conf folder: give it the command line's own configuration
