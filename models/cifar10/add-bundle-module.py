@@ -40,8 +40,9 @@ def module_files(v):
     pom = pom.replace("hybridfog-model-fashion-mnist", f"hybridfog-model-cifar10-{v}")
     pom = pom.replace("HybridFog model bundle: fashion-mnist-hybrid", f"HybridFog model bundle: {model}")
     pom = pom.replace("the Fashion-MNIST hybrid network", f"the CIFAR-10 ResNet-32 hybrid variant {v}")
+    pom = pom.replace("fashion-mnist-hybrid-", f"{model}-")  # target/<model>-<version>.jar
     pom = re.sub(r"<!-- Must equal.*?-->\s*<hybridfog.model.version>\$\{fashion-mnist.model.version\}</hybridfog.model.version>",
-                 "<!-- Must equal the \"version\" in the partitions' metadata (train.py --version); the test checks it. -->\n"
+                 "<!-- Must equal the \"version\" in the partitions' metadata (the version option of train.py); the test checks it. -->\n"
                  f"    <hybridfog.model.version>{version}</hybridfog.model.version>", pom, flags=re.S)
     if f"<hybridfog.model.version>{version}</hybridfog.model.version>" not in pom:
         sys.exit("models/fashion-mnist/pom.xml changed its version property: update add-bundle-module.py")

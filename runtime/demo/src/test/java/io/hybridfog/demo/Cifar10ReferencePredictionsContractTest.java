@@ -34,9 +34,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * holding edge.onnx, cloud.onnx, metrics.json, reference-predictions.csv, written by models/cifar10/train.py hybrid):
  * the partitions pass the model-bundle loader's checks (metadata, shapes, edge/cloud agreement), and the Java path a
  * gateway takes (test.zip JPEG bytes -> ImagePreprocessor -> edge -> cloud) predicts what PyTorch recorded.
- * Tolerances are per sample, at most 0.1 % of the images may differ (the demo's 0.1-point criterion): with a binary
+ * Tolerances are per sample: at most 0.1 % of the images may get another exit or cloud prediction or another exit
+ * decision (the demo's 0.1-point criterion), and at most 1 % another exit entropy (beyond 1e-4 nats): with a binary
  * edge, a pre-activation within float32 rounding of 0 can take the other sign in ONNX Runtime than in PyTorch, which
- * moves that sample's exit entropy by more than rounding.
+ * moves that sample's entropy by more than rounding (s2b3-b1 1.0.0: 9 of 5,000, at most 0.026 nats, with every
+ * prediction and decision the same).
  * Variant folders can be given with {@code -Dhybridfog.cifar10.variants=dir1,dir2} (e.g. a smoke export).
  * Skipped while no variant is exported or test.zip is absent.
  */
@@ -44,6 +46,7 @@ class Cifar10ReferencePredictionsContractTest {
     private static final Path MODELS = Path.of("../../models/cifar10");
     private static final int BATCH = 250;
     private static final double MIN_AGREEMENT = 0.999;
+    private static final double MIN_ENTROPY_AGREEMENT = 0.99;
     /** Exit entropies further than this from PyTorch's count as disagreeing samples. */
     private static final double ENTROPY_TOLERANCE_NATS = 1e-4;
 
@@ -134,7 +137,8 @@ class Cifar10ReferencePredictionsContractTest {
             }
             int total = testSet.size();
             double min = MIN_AGREEMENT * total;
-            boolean ok = exitAgree >= min && cloudAgree >= min && entropyAgree >= min && exitDecisionAgree >= min;
+            boolean ok = exitAgree >= min && cloudAgree >= min && exitDecisionAgree >= min
+                    && entropyAgree >= MIN_ENTROPY_AGREEMENT * total;
             return (ok ? "ok: " : "FAIL: ") + d.id() + " features " + Arrays.toString(d.features().shape())
                     + (d.features().binary() ? " binary" : " real") + ", exit agreement " + exitAgree + "/" + total
                     + ", cloud agreement " + cloudAgree + "/" + total + ", exit decision agreement " + exitDecisionAgree
