@@ -257,7 +257,13 @@ def hybrid(args):
     base.load_state_dict(_load(baseline_path))
     base.eval()
     if not os.path.exists(ckpt):
-        init_hybrid_from_baseline(edge, cloud, base)
+        if args.init_from:
+            # a longer or second fine-tuning run of a trained variant, e.g. resume/s2b3-b1-hybrid.pt
+            start = _load(args.init_from)
+            edge.load_state_dict(start["edge"])
+            cloud.load_state_dict(start["cloud"])
+        else:
+            init_hybrid_from_baseline(edge, cloud, base)
 
     def step(x, y):
         e, f = edge(x)
@@ -362,6 +368,8 @@ def main():
                     help="artifacts: <out>/baseline-metrics.json, <out>/<cut>-b<bits>/ (default: %(default)s)")
     ap.add_argument("--cache", default=os.path.join(HERE, "build"), help="decoded-image caches (default: %(default)s)")
     ap.add_argument("--baseline", help="hybrid: baseline weights (default: <build>/baseline/resnet32.pt)")
+    ap.add_argument("--init-from", help="hybrid: start from these trained edge/cloud weights (a hybrid.pt) instead of "
+                                        "the baseline's; the run's own checkpoint still takes precedence")
     args = ap.parse_args()
     defaults = {"baseline": ("sgd", 0.1, 5e-4), "hybrid": ("adam", 1e-3, 0.0)}[args.mode]
     args.optimizer = args.optimizer or defaults[0]
