@@ -2,12 +2,16 @@ package io.hybridfog.mqtt;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.hybridfog.api.transport.Acknowledgement;
+import io.hybridfog.api.transport.AcknowledgingHandler;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.api.transport.MessageHandler;
 import io.hybridfog.api.transport.PacketTooLargeException;
+import io.hybridfog.api.transport.PublishRefusedException;
 import io.hybridfog.api.transport.Subscription;
 import io.hybridfog.config.SettingException;
+import io.hybridfog.mqtt.internal.EarlyMessages;
 import io.hybridfog.mqtt.internal.MessageMapping;
 import io.hybridfog.mqtt.internal.NoDelaySocketFactory;
 import io.hybridfog.mqtt.internal.NoDelaySslSocketFactory;
@@ -46,8 +50,12 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  *
  * <ul>
  * <li>Session: clean start false with {@code session.expiry.s}; Paho reconnects automatically after the first
- * connection, this class retries the first connection itself (Paho does not). A graceful {@link #close()} ends
- * the session (expiry 0 in DISCONNECT) so a departed member of a shared subscription gets no more messages.</li>
+ * connection, this class retries the first connection itself (Paho does not). {@link #close()} keeps the session
+ * (a restarted client with the same id finds the messages queued meanwhile); unsubscribe first what must not be
+ * queued, such as a shared subscription (its messages would wait for a member that may not come back).</li>
+ * <li>Acknowledgements: manual (Paho {@code setManualAcks}); a message is acknowledged once every handler it
+ * reached has acknowledged it: plain {@link MessageHandler}s on return, {@link AcknowledgingHandler}s when they
+ * call their {@link Acknowledgement}.</li>
  * <li>Subscriptions: QoS 1, each filter with its own subscription identifier; all are sent again after every
  * (re)connect, since a broker without persistence forgets them on restart.</li>
  * <li>Publishing: QoS 1 through {@link PublishPipeline} (bounded queue, in-flight window, retry on 32202).</li>
@@ -60,6 +68,9 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PahoMessageBus.class.getName());
     private static final long DISCONNECT_QUIESCE_MS = 500;
     private static final long DISCONNECT_WAIT_MS = 2000;
+    /** Messages held for a subscription not made yet (see {@link EarlyMessages}): how many, how long. */
+    static final int EARLY_CAPACITY = 10_000;
+    static final long EARLY_HOLD_MS = 30_000;
     private static final JsonFactory JSON = new JsonFactory();
     /** Paho reason codes of publishes that failed because the connection went away, not because of the message. */
     private static final java.util.Set<Integer> CONNECTION_GONE = java.util.Set.of(
@@ -73,6 +84,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private final ExecutorService completions;
     private final PublishPipeline pipeline;
     private final SubscriptionTable subscriptions = new SubscriptionTable();
+    private final EarlyMessages early = new EarlyMessages(EARLY_CAPACITY, EARLY_HOLD_MS);
     private final Object subscribeLock = new Object();
     private final Object stateLock = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -108,6 +120,8 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         this.pipeline = new PublishPipeline(this::send, settings.publishQueueCapacity(), settings.maxInflight(),
                 TimeUnit.SECONDS.toMillis(settings.publishWaitS()), settings.brokerUrl(), completions, timer);
         client.setCallback(new Callback());
+        client.setManualAcks(true);
+        timer.scheduleWithFixedDelay(this::giveUpEarlyMessages, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Starts connecting in the background and returns at once; repeated calls do nothing. */
@@ -206,8 +220,8 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     }
 
     /**
-     * Subscribes with QoS 1 and waits for the SUBACK. Several handlers may share a filter; the broker then holds one
-     * subscription for it.
+     * Subscribes with QoS 1 (see {@link MessageBus#subscribeAcknowledging}) and waits for the SUBACK. Several handlers
+     * may share a filter; the broker then holds one subscription for it. {@link #subscribe} comes here too.
      *
      * @throws IllegalArgumentException if the filter is invalid
      * @throws IllegalStateException    if called on the bus's delivery thread (from a message handler)
@@ -215,7 +229,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
      *                                  that time, or the broker refused the subscription
      */
     @Override
-    public Subscription subscribe(String topicFilter, MessageHandler handler) throws IOException {
+    public Subscription subscribeAcknowledging(String topicFilter, AcknowledgingHandler handler) throws IOException {
         TopicFilters.validateFilter(topicFilter);
         if (handler == null) {
             throw new IllegalArgumentException("handler must not be null");
@@ -228,8 +242,11 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         synchronized (subscribeLock) {
             SubscriptionTable.Entry existing = subscriptions.get(topicFilter);
             if (existing != null) {
-                existing.handlers().add(handler);
-                return new BusSubscription(existing, handler);
+                if (!existing.held().get()) {
+                    existing.handlers().add(handler);
+                    return new BusSubscription(existing, handler);
+                }
+                subscriptions.remove(existing); // subscribing again after a detach: a fresh entry
             }
             try {
                 if (!awaitConnected(waitMs)) {
@@ -256,11 +273,17 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
                 throw new IOException("subscribe to " + topicFilter + " failed: " + e.getMessage(), e);
             }
             LOG.log(Level.DEBUG, "{0} subscribed to {1} (subscription id {2})", clientId(), topicFilter, entry.subscriptionId());
+            for (EarlyMessages.Held h : early.claim(topicFilter)) {
+                deliver(List.of(entry), h.topic(), h.message()); // arrived with the session, before this subscription
+            }
             return new BusSubscription(entry, handler);
         }
     }
 
-    /** Fails waiting publishes, ends the MQTT session, disconnects and closes the client; idempotent. */
+    /**
+     * Fails waiting publishes, publishes the offline status, disconnects (the session stays for {@code
+     * session.expiry.s}) and closes the client; idempotent.
+     */
     @Override
     public void close() {
         synchronized (stateLock) {
@@ -283,9 +306,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         }
         try {
             if (client.isConnected()) {
-                MqttProperties props = new MqttProperties();
-                props.setSessionExpiryInterval(0L);
-                client.disconnect(DISCONNECT_QUIESCE_MS, null, null, 0, props).waitForCompletion(DISCONNECT_WAIT_MS);
+                client.disconnect(DISCONNECT_QUIESCE_MS).waitForCompletion(DISCONNECT_WAIT_MS);
             }
         } catch (MqttException | RuntimeException e) {
             LOG.log(Level.DEBUG, "disconnect of " + clientId() + " failed: " + e);
@@ -377,6 +398,9 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
 
     private void restoreSubscriptions() {
         for (SubscriptionTable.Entry e : subscriptions.all()) {
+            if (e.held().get()) {
+                continue;
+            }
             MqttSubscription sub = new MqttSubscription(e.filter(), MessageMapping.QOS);
             sub.setRetainHandling(1); // retained messages only if the broker lost the subscription
             try {
@@ -405,17 +429,74 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         MqttProperties p = message.getProperties();
         List<SubscriptionTable.Entry> entries = subscriptions.route(topic, p == null ? null : p.getSubscriptionIdentifiers());
         if (entries.isEmpty()) {
-            LOG.log(Level.DEBUG, "{0}: no handler for message on {1}", clientId(), topic);
+            EarlyMessages.Held dropped = early.add(topic, message, System.nanoTime());
+            if (dropped != null) {
+                LOG.log(Level.WARNING, "{0}: more than {1} messages for no subscription; one on {2} left to the next session",
+                        clientId(), EARLY_CAPACITY, dropped.topic());
+            }
             return;
         }
+        deliver(entries, topic, message);
+    }
+
+    /** Hands a message to the handlers of its entries; acknowledged when all have acknowledged it. */
+    private void deliver(List<SubscriptionTable.Entry> entries, String topic, MqttMessage message) {
+        int handlers = entries.stream().mapToInt(e -> e.handlers().size()).sum();
+        if (handlers == 0) {
+            return; // detached (held for the session's return): the broker redelivers it then
+        }
         BusMessage bm = MessageMapping.fromPaho(topic, message);
+        AtomicInteger outstanding = new AtomicInteger(handlers);
         for (SubscriptionTable.Entry e : entries) {
-            for (MessageHandler h : e.handlers()) {
+            for (AcknowledgingHandler h : e.handlers()) {
+                Acknowledgement ack = new HandlerAck(message.getId(), message.getQos(), outstanding);
                 try {
-                    h.onMessage(bm);
+                    h.onMessage(bm, ack);
                 } catch (RuntimeException | LinkageError ex) {
                     LOG.log(Level.ERROR, "handler for " + e.filter() + " failed on a message from " + topic, ex);
+                    ack.acknowledge();
                 }
+            }
+        }
+    }
+
+    private void giveUpEarlyMessages() {
+        List<EarlyMessages.Held> expired = early.expire(System.nanoTime());
+        if (!expired.isEmpty()) {
+            LOG.log(Level.WARNING, "{0}: {1} messages (first on {2}) matched no subscription for {3} s; left "
+                    + "unacknowledged for the next session", clientId(), expired.size(), expired.get(0).topic(), EARLY_HOLD_MS / 1000);
+        }
+    }
+
+    private void acknowledge(int messageId, int qos) {
+        if (qos == 0) {
+            return;
+        }
+        try {
+            client.messageArrivedComplete(messageId, qos);
+        } catch (MqttException | RuntimeException e) {
+            // not connected: the broker sends the message again on the next connection and it is acknowledged then
+            LOG.log(Level.DEBUG, "{0}: acknowledgement of message {1} not sent: {2}", clientId(), messageId, e);
+        }
+    }
+
+    /** One handler's share of a message's acknowledgement; the PUBACK goes out when the last share is given. */
+    private final class HandlerAck implements Acknowledgement {
+        private final int messageId;
+        private final int qos;
+        private final AtomicInteger outstanding;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        HandlerAck(int messageId, int qos, AtomicInteger outstanding) {
+            this.messageId = messageId;
+            this.qos = qos;
+            this.outstanding = outstanding;
+        }
+
+        @Override
+        public void acknowledge() {
+            if (done.compareAndSet(false, true) && outstanding.decrementAndGet() == 0) {
+                PahoMessageBus.this.acknowledge(messageId, qos);
             }
         }
     }
@@ -528,6 +609,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     private static MqttConnectionOptions connectionOptions(MqttBusSettings s) {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setCleanStart(false);
+        // acknowledgements are sent by dispatch/HandlerAck (see the class comment)
         o.setSessionExpiryInterval(s.sessionExpiryS());
         o.setKeepAliveInterval(s.keepAliveS());
         o.setConnectionTimeout(s.connectTimeoutS());
@@ -561,10 +643,10 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     /** One handler on one filter; closing the last handler of a filter unsubscribes it. */
     private final class BusSubscription implements Subscription {
         private final SubscriptionTable.Entry entry;
-        private final MessageHandler handler;
+        private final AcknowledgingHandler handler;
         private final AtomicBoolean open = new AtomicBoolean(true);
 
-        BusSubscription(SubscriptionTable.Entry entry, MessageHandler handler) {
+        BusSubscription(SubscriptionTable.Entry entry, AcknowledgingHandler handler) {
             this.entry = entry;
             this.handler = handler;
         }
@@ -572,6 +654,19 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
         @Override
         public String topicFilter() {
             return entry.filter();
+        }
+
+        @Override
+        public void detach() {
+            if (!open.compareAndSet(true, false)) {
+                return;
+            }
+            synchronized (subscribeLock) {
+                entry.handlers().remove(handler);
+                if (entry.handlers().isEmpty()) {
+                    entry.held().set(true); // the broker's subscription stays; so does the table entry
+                }
+            }
         }
 
         @Override
@@ -605,8 +700,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
             if (codes != null) {
                 for (int c : codes) {
                     if (c >= 0x80) {
-                        pipeline.failed(p, new IOException("broker refused publish to " + p.message().topic()
-                                + ": reason code 0x" + Integer.toHexString(c)));
+                        pipeline.failed(p, new PublishRefusedException(p.message().topic(), c));
                         return;
                     }
                 }

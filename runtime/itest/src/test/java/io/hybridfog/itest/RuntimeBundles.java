@@ -30,6 +30,7 @@ final class RuntimeBundles {
             "com.fasterxml.jackson.core:jackson-annotations",
             "com.fasterxml.jackson.core:jackson-core",
             "com.fasterxml.jackson.core:jackson-databind",
+            "com.h2database:h2-mvstore",
             "io.hybridfog:hybridfog-api",
             "io.hybridfog:hybridfog-config",
             "io.hybridfog:hybridfog-onnxruntime-osgi",

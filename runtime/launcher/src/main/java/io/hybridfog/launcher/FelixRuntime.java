@@ -77,6 +77,9 @@ public final class FelixRuntime implements AutoCloseable {
         config.putAll(spec.properties());
         config.put(Constants.FRAMEWORK_STORAGE, spec.workDir().resolve("felix-cache").toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // the cache above is wiped at every start; state that must survive a restart (the gateway's journal,
+        // model pins) lives beside it
+        config.putIfAbsent("hybridfog.state.dir", spec.workDir().resolve("state").toString());
         // FileInstall watches a copy: it may rewrite the files it watches, the originals stay untouched
         Path watched = copyConfig(spec.configDir(), spec.workDir().resolve("config"), spec.overrides());
         if (spec.deployDir() != null) {

@@ -26,7 +26,29 @@ public interface MessageBus {
      * Subscribes with QoS 1. A filter of the form {@code $share/<group>/<filter>} is an MQTT 5
      * shared subscription: each message goes to one member of the group.
      *
+     * Each message is acknowledged when the handler returns (or throws): the subscription of
+     * {@link #subscribeAcknowledging} with an acknowledgement on return.
+     *
+     * @throws IOException if the subscription cannot be registered with the broker
+     * @throws NullPointerException if {@code handler} is null
+     */
+    default Subscription subscribe(String topicFilter, MessageHandler handler) throws IOException {
+        java.util.Objects.requireNonNull(handler, "handler");
+        return subscribeAcknowledging(topicFilter, (message, ack) -> {
+            try {
+                handler.onMessage(message);
+            } finally {
+                ack.acknowledge();
+            }
+        });
+    }
+
+    /**
+     * Subscribes with QoS 1; each message is acknowledged to the broker only when the handler calls its
+     * {@link Acknowledgement}. Messages the handler never acknowledges are redelivered when the session resumes
+     * (the same client id with clean start false, within the session expiry). Filters as in {@link #subscribe}.
+     *
      * @throws IOException if the subscription cannot be registered with the broker
      */
-    Subscription subscribe(String topicFilter, MessageHandler handler) throws IOException;
+    Subscription subscribeAcknowledging(String topicFilter, AcknowledgingHandler handler) throws IOException;
 }

@@ -10,6 +10,7 @@ import io.hybridfog.api.HybridFogException;
 import io.hybridfog.api.InferenceResult;
 import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
+import io.hybridfog.api.transport.Acknowledgement;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.api.transport.PacketTooLargeException;
@@ -41,6 +42,10 @@ import java.util.function.Supplier;
  * The edge gateway: receives device samples, runs the edge partition and the exit policy, offloads uncertain samples
  * to the cloud and publishes exactly one result per sample.
  *
+ * <p>Delivery: a sample is acknowledged to the broker only once its result is in the {@link ResultJournal} (on disk
+ * with {@code journal.dir}); the journal publishes results, keeps those the broker has not acknowledged across
+ * restarts, and drops redelivered copies of samples in progress or answered (keyed by device and sample id).
+ *
  * <p>Threads: the bus's delivery thread only enqueues samples (a full queue answers OVERLOADED at once) and completes
  * offload replies; {@code workers} threads decode and run the edge partition; no thread ever waits for the cloud
  * (an offload completes asynchronously on the reply, or on the timer thread at {@code offload.timeout.ms}).
@@ -61,7 +66,8 @@ public final class EdgeGateway implements AutoCloseable {
     public static final String MODEL_PROPERTY = "model";
     private static final System.Logger LOG = System.getLogger(EdgeGateway.class.getName());
     private static final long STOP_WAIT_MS = 5000;
-    /** Sample ids remembered to drop redeliveries (about 100 bytes each), and for how long. */
+    /** Answered sample ids remembered to drop redeliveries (about 100 bytes each), and for how long; also the most
+     *  results the journal keeps for the broker. */
     static final int DEDUP_CAPACITY = 200_000;
     static final long DEDUP_WINDOW_MS = 10 * 60_000;
 
@@ -75,7 +81,8 @@ public final class EdgeGateway implements AutoCloseable {
     private final OffloadTracker offloads;
     private final Counters counters;
     private final Map<String, SampleDecoder> decoders = new ConcurrentHashMap<>();
-    private final RecentSamples recent;
+    private final ResultJournal journal;
+    private volatile boolean stopping;
     private volatile Subscription samplesSubscription;
     private volatile Subscription repliesSubscription;
 
@@ -96,9 +103,16 @@ public final class EdgeGateway implements AutoCloseable {
         this.timer = new ScheduledThreadPoolExecutor(1, named("hybridfog-edge-timer-" + settings.gatewayId()));
         timer.setRemoveOnCancelPolicy(true); // cancelled offload timeouts must not pile up
         this.offloads = new OffloadTracker(timer, settings.offloadTimeoutMs(), settings.queueCapacity());
-        this.recent = new RecentSamples(DEDUP_CAPACITY, DEDUP_WINDOW_MS);
         this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size,
                 this::describeExitRule);
+        try {
+            this.journal = new ResultJournal(bus, settings.journalDir() == null ? null : java.nio.file.Path.of(settings.journalDir()),
+                    DEDUP_CAPACITY, DEDUP_WINDOW_MS, settings.gatewayId(), counters.resultsPublished, counters.publishFailures);
+        } catch (RuntimeException e) {
+            workers.shutdownNow();
+            timer.shutdownNow();
+            throw e;
+        }
     }
 
     /**
@@ -109,7 +123,7 @@ public final class EdgeGateway implements AutoCloseable {
     public void start() throws IOException {
         try {
             repliesSubscription = bus.subscribe(settings.repliesTopic(), this::onReply);
-            samplesSubscription = bus.subscribe(settings.samplesTopic(), this::onSample);
+            samplesSubscription = bus.subscribeAcknowledging(settings.samplesTopic(), this::onSample);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -124,6 +138,11 @@ public final class EdgeGateway implements AutoCloseable {
 
     public GatewaySettings settings() {
         return settings;
+    }
+
+    /** Results in the journal the broker has not acknowledged yet (after {@link #close()}: those it closed with). */
+    int resultsAwaitingBroker() {
+        return journal.outboxSize();
     }
 
     /** See {@link GatewayMetrics#exitRule()}. */
@@ -160,34 +179,45 @@ public final class EdgeGateway implements AutoCloseable {
     }
 
     /**
-     * Stops taking samples, lets queued ones finish for up to 5 s (the rest get INTERNAL "gateway stopping"), fails
-     * pending offloads with OFFLOAD_FAILED and unsubscribes. Idempotent.
+     * Stops taking samples (the samples subscription stays in the broker's session: samples published meanwhile wait
+     * for the next start), lets queued samples and pending offloads finish for up to 5 s each, commits the journal
+     * and closes it. Samples still unanswered then stay unacknowledged: the broker sends them again when the session
+     * resumes. Idempotent.
      */
     @Override
     public void close() {
-        closeQuietly(samplesSubscription);
+        if (samplesSubscription != null) {
+            samplesSubscription.detach();
+        }
         workers.shutdown();
         try {
             if (!workers.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                stopping = true;
                 for (Runnable r : workers.shutdownNow()) {
                     if (r instanceof SampleTask t) {
-                        publish(t.sample, Results.error(t.sample, null, ErrorCode.INTERNAL, "gateway stopping"));
+                        journal.abandon(t.sample.key());
                     }
                 }
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
+            while (offloads.size() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
             }
         } catch (InterruptedException e) {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        offloads.failAll("gateway stopping");
+        stopping = true;
+        offloads.failAll("gateway stopping"); // abandoned, not answered: see finishOffload
         closeQuietly(repliesSubscription);
+        journal.close();
         timer.shutdownNow();
     }
 
     /** Delivery thread: enqueue only. */
-    void onSample(BusMessage m) {
-        Sample s = Sample.of(m, System.nanoTime());
-        if (s.sampleId() != null && !recent.firstTime(s.deviceId(), s.sampleId(), s.receivedNanos())) {
+    void onSample(BusMessage m, Acknowledgement ack) {
+        Sample s = Sample.of(m, ack, System.nanoTime());
+        if (journal.admit(s.key(), ack) != ResultJournal.Admission.NEW) {
             counters.duplicates.increment(); // a redelivery: its first delivery is (being) answered
             return;
         }
@@ -310,6 +340,10 @@ public final class EdgeGateway implements AutoCloseable {
     private void finishOffload(Sample s, ModelDescriptor d, ExitDecision decision, long offloadBytes, BusMessage reply,
                                Throwable error) {
         try {
+            if (error != null && stopping) {
+                journal.abandon(s.key()); // unacknowledged: the next run answers it
+                return;
+            }
             if (error != null) {
                 Throwable cause = unwrap(error);
                 ErrorCode code = cause instanceof HybridFogException h ? h.code() : ErrorCode.OFFLOAD_FAILED;
@@ -351,15 +385,7 @@ public final class EdgeGateway implements AutoCloseable {
         }
         BusMessage m = new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
                 CloudReplies.JSON_CONTENT_TYPE, Map.of());
-        bus.publish(m).whenComplete((ok, error) -> {
-            if (error == null) {
-                counters.resultsPublished.increment();
-            } else {
-                counters.publishFailures.increment();
-                LOG.log(Level.WARNING, "result of sample " + s.sampleId() + " for " + s.deviceId()
-                        + " not published: " + unwrap(error).getMessage());
-            }
-        });
+        journal.record(s.key(), m, s.ack()); // publishes after the commit; counts resultsPublished/publishFailures
     }
 
     private ExitRule exitRule(ModelDescriptor d) throws HybridFogException {

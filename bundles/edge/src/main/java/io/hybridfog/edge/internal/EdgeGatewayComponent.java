@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -86,7 +87,15 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
 
         @AttributeDefinition(name = "Max payload (bytes)", min = "1", max = "268435456")
         int max_payload_bytes() default GatewaySettings.DEFAULT_MAX_PAYLOAD_BYTES;
+
+        @AttributeDefinition(name = "Journal folder", required = false, description = "Store-and-forward journal of "
+                + "results and answered sample ids; empty: <hybridfog.state.dir>/journal/<gateway.id> (the launcher sets "
+                + "hybridfog.state.dir to <work>/state), or the bundle's data area without it")
+        String journal_dir() default "";
     }
+
+    /** Framework property naming a folder that survives restarts (the launcher's {@code <work>/state}). */
+    public static final String STATE_DIR_PROPERTY = "hybridfog.state.dir";
 
     @Reference(name = "bus")
     private MessageBus bus;
@@ -103,9 +112,11 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     private volatile List<EdgePartition> partitions;
 
     private volatile EdgeGateway gateway;
+    private BundleContext context;
 
     @Activate
-    void activate(Map<String, Object> properties) throws ConfigurationException, IOException {
+    void activate(BundleContext context, Map<String, Object> properties) throws ConfigurationException, IOException {
+        this.context = context;
         GatewaySettings settings = checkedSettings(properties, "");
         gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, settings);
         gateway.start();
@@ -135,11 +146,20 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
         try {
             GatewaySettings settings = GatewaySettings.parse(properties);
             checkExitConfiguration(settings, exitPolicies, partitions);
-            return settings;
+            return settings.journalDir() != null ? settings : settings.withJournalDir(defaultJournalDir(settings.gatewayId()));
         } catch (SettingException e) {
             LOG.log(Level.ERROR, "invalid configuration " + PID + consequence + ": " + e.getMessage());
             throw new ConfigurationException(e.key(), e.getMessage());
         }
+    }
+
+    private String defaultJournalDir(String gatewayId) {
+        String state = context.getProperty(STATE_DIR_PROPERTY);
+        if (state != null && !state.isBlank()) {
+            return java.nio.file.Path.of(state, "journal", gatewayId).toString();
+        }
+        java.io.File data = context.getDataFile("journal/" + gatewayId);
+        return data == null ? null : data.toString(); // null: no file system support, kept in memory
     }
 
     @Deactivate

@@ -26,11 +26,14 @@ import java.util.Map;
  * @param workers            threads running decode + edge partition (key {@code workers})
  * @param queueCapacity      samples waiting for a worker; also the most offloads pending at once (key {@code queue.capacity})
  * @param maxPayloadBytes    largest sample payload accepted, bytes (key {@code max.payload.bytes})
+ * @param journalDir         folder of the store-and-forward journal ({@link ResultJournal}; key {@code journal.dir});
+ *                           null keeps it in memory, so results waiting for the broker do not survive a restart. The
+ *                           OSGi component defaults it to {@code <hybridfog.state.dir>/journal/<gateway.id>}.
  */
 public record GatewaySettings(String gatewayId, String samplesTopic, String resultsTopicPrefix, String offloadTopicPrefix,
                               String repliesTopicPrefix, String model, String exitPolicy, Double exitThreshold,
                               long offloadTimeoutMs, boolean offloadFallback, int workers, int queueCapacity,
-                              int maxPayloadBytes) {
+                              int maxPayloadBytes, String journalDir) {
 
     public static final String DEFAULT_SAMPLES_TOPIC = "hybridfog/samples/+";
     public static final String DEFAULT_RESULTS_TOPIC_PREFIX = "hybridfog/results/";
@@ -58,13 +61,16 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
         ConfigValues.requireRange("workers", workers, 1, 256);
         ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
         ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        if (journalDir != null && journalDir.isBlank()) {
+            journalDir = null;
+        }
     }
 
     /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
     public static GatewaySettings of(String gatewayId, String model) {
         return new GatewaySettings(gatewayId, DEFAULT_SAMPLES_TOPIC, DEFAULT_RESULTS_TOPIC_PREFIX,
                 DEFAULT_OFFLOAD_TOPIC_PREFIX, DEFAULT_REPLIES_TOPIC_PREFIX, model, null, null,
-                DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES);
+                DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES, null);
     }
 
     /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
@@ -83,12 +89,18 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
                 fallback(c.string("offload.fallback", "edge")),
                 c.integer("workers", DEFAULT_WORKERS),
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
-                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
+                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
+                c.string("journal.dir", null));
     }
 
     public GatewaySettings withOffloadFallback(boolean fallback) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes, journalDir);
+    }
+
+    public GatewaySettings withJournalDir(String dir) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, dir);
     }
 
     private static boolean fallback(String value) {
@@ -106,11 +118,11 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
 
     public GatewaySettings withExit(String policy, Double threshold) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes);
+                model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir);
     }
 
     public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir);
     }
 }

@@ -1,5 +1,6 @@
 package io.hybridfog.edge.internal;
 
+import io.hybridfog.api.transport.Acknowledgement;
 import io.hybridfog.api.transport.BusMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -14,11 +15,18 @@ import java.nio.charset.StandardCharsets;
  * @param sampleId        correlation data as UTF-8; null if absent, empty or not UTF-8
  * @param correlationData the raw correlation data, echoed on the result (null if absent)
  * @param receivedNanos   {@link System#nanoTime()} when the gateway received it
+ * @param ack             acknowledges the sample to the broker; called once its result is journaled
  */
-record Sample(BusMessage message, String deviceId, String sampleId, byte[] correlationData, long receivedNanos) {
+record Sample(BusMessage message, String deviceId, String sampleId, byte[] correlationData, long receivedNanos,
+              Acknowledgement ack) {
 
-    static Sample of(BusMessage m, long receivedNanos) {
-        return new Sample(m, Topics.lastLevel(m.topic()), utf8(m.correlationData()), m.correlationData(), receivedNanos);
+    static Sample of(BusMessage m, Acknowledgement ack, long receivedNanos) {
+        return new Sample(m, Topics.lastLevel(m.topic()), utf8(m.correlationData()), m.correlationData(), receivedNanos, ack);
+    }
+
+    /** The journal key: device id and sample id; null without a sample id. */
+    String key() {
+        return sampleId == null ? null : deviceId + '\u0000' + sampleId;
     }
 
     /** Milliseconds since the gateway received the sample. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,8 +25,8 @@ class BrokerRestartTest {
     @Test
     void brokerStoppedAndStartedMidStreamLosesNothingAndAnswersEachSampleOnce() throws Exception {
         Path persistence = Files.createTempDirectory("hybridfog-mosquitto-db-");
-        try (MosquittoBroker broker = MosquittoBroker.start(List.of("persistence true",
-                "persistence_location " + persistence.toAbsolutePath() + "/", "autosave_interval 1"));
+        try (MosquittoBroker broker = FaultHarness.secureBroker("persistence true",
+                "persistence_location " + persistence.toAbsolutePath() + "/", "autosave_interval 1");
              // a quarter of the samples is offloaded; a generous offload timeout: late cloud answers, not fallbacks
              FaultHarness h = new FaultHarness(broker, 0.05, 60_000, 10_000, 64)) {
             int restartAt = SAMPLES / 3;

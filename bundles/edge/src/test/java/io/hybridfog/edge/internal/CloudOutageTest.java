@@ -18,7 +18,7 @@ class CloudOutageTest {
 
     @Test
     void cloudAwayFor30sMeansFallbackAnswersThenCloudAnswersAgainAndNothingIsLost() throws Exception {
-        try (MosquittoBroker broker = MosquittoBroker.start();
+        try (MosquittoBroker broker = FaultHarness.secureBroker();
              FaultHarness h = new FaultHarness(broker, 0.05, 2_000, 10_000, 64)) {
             h.stream(1000, answered -> { }); // cloud up
             int cloudBefore = h.byExit().getOrDefault("CLOUD", 0);

@@ -12,9 +12,9 @@ import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.cloud.internal.CloudWorker;
 import io.hybridfog.cloud.internal.CloudWorkerSettings;
 import io.hybridfog.codec.ResultCodec;
-import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.PahoMessageBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
+import io.hybridfog.mqtt.testing.SecureDeployment;
 import io.hybridfog.onnx.OnnxCloudPartition;
 import io.hybridfog.onnx.OnnxEdgePartition;
 import io.hybridfog.onnx.OnnxPartitions;
@@ -36,19 +36,29 @@ import java.util.stream.Stream;
 /**
  * What the fault tests share: a gateway and a cloud worker with the real Fashion-MNIST partitions, each on its own
  * persistent MQTT 5 session to the given Mosquitto, and one device that publishes the committed PNGs and counts, per
- * sample id, the results it receives. The device publishes each sample once and never retries.
+ * sample id, the results it receives. The device publishes each sample once and never retries. Everything connects
+ * over TLS with its own account, under the ACL of config/mosquitto ({@link SecureDeployment}): start the broker
+ * with {@link #secureBroker}. The gateway keeps its journal in a temporary folder, so it can be restarted.
  */
 final class FaultHarness implements AutoCloseable {
     static final Path MODEL_DIR = Path.of(System.getProperty("hybridfog.model.dir", "../../models/fashion-mnist"));
     private static final List<ExitPolicy> POLICIES = List.of(new EntropyPolicy());
     private static final String DEVICE = "dev-fault";
+    private static final String GATEWAY_ID = "gateway-1"; // the ACL lets the gateway account read its replies only
+
+    /** A broker secured as config/mosquitto (TLS, accounts, ACL), with {@code extraConfig} lines. */
+    static MosquittoBroker secureBroker(String... extraConfig) throws java.io.IOException {
+        return SecureDeployment.startBroker(List.of(extraConfig));
+    }
 
     final MosquittoBroker broker;
     final OnnxEdgePartition edge;
     final OnnxCloudPartition cloud;
-    final PahoMessageBus gatewayBus;
+    volatile PahoMessageBus gatewayBus;
     final PahoMessageBus deviceBus;
-    final EdgeGateway gateway;
+    volatile EdgeGateway gateway;
+    private final GatewaySettings gatewaySettings;
+    private final Counts restartedCounts = new Counts();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final List<byte[]> pngs = new ArrayList<>();
     private CloudWorker worker;
@@ -89,20 +99,38 @@ final class FaultHarness implements AutoCloseable {
                 pngs.add(Files.readAllBytes(p));
             }
         }
-        gatewayBus = bus("fault-gateway");
-        deviceBus = bus("fault-device");
+        gatewaySettings = GatewaySettings.of(GATEWAY_ID, edge.descriptor().name()).withExit(null, exitThreshold)
+                .withLimits(offloadTimeoutMs, 2, queueCapacity, 1 << 20)
+                .withJournalDir(Files.createTempDirectory("hybridfog-journal-").toString());
+        deviceBus = bus("fault-device", DEVICE);
         startCloud();
-        gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
-                GatewaySettings.of("fault", edge.descriptor().name()).withExit(null, exitThreshold)
-                        .withLimits(offloadTimeoutMs, 2, queueCapacity, 1 << 20));
-        gateway.start();
-        toClose.add(0, gateway);
+        startGateway();
         deviceBus.subscribe("hybridfog/results/" + DEVICE, this::onResult);
+    }
+
+    /** Starts the gateway (again) on its session and journal. */
+    private void startGateway() throws Exception {
+        gatewayBus = bus("fault-gateway", SecureDeployment.GATEWAY);
+        gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(), gatewaySettings);
+        gateway.start();
+    }
+
+    /**
+     * Stops the gateway as a shutdown does (its MQTT session and journal stay), runs {@code whileDown}, and starts a
+     * new gateway on the same client id and journal. The stopped gateway's counters are added to {@link #summary}.
+     */
+    void restartGateway(AfterPublish whileDown) throws Exception {
+        gateway.close();
+        restartedCounts.add(gateway.metrics().snapshot());
+        gatewayBus.close();
+        toClose.remove(gatewayBus);
+        whileDown.run(answered.get());
+        startGateway();
     }
 
     /** Starts a cloud worker (again) on its own session. */
     void startCloud() throws Exception {
-        cloudBus = bus("fault-cloud");
+        cloudBus = bus("fault-cloud", SecureDeployment.CLOUD);
         worker = new CloudWorker(cloudBus, () -> List.of(cloud), CloudWorkerSettings.defaults());
         worker.start();
     }
@@ -178,7 +206,8 @@ final class FaultHarness implements AutoCloseable {
         return String.format("sent %d (accepted by the broker %d, refused by the device's client %d), answered %d, "
                         + "lost %d, delivered twice %d (conflicting %d), by exit %s; gateway %s", sent, accepted.get(),
                 refused.get(), answered.get(), accepted.get() - answered.get(), twice, conflicting.size(), byExit(),
-                gateway.metrics().snapshot());
+                restartedCounts.isEmpty() ? gateway.metrics().snapshot() : restartedCounts + " before restarts, "
+                        + gateway.metrics().snapshot() + " after");
     }
 
     /** No sample without an answer, no sample answered twice with different results, every result readable. */
@@ -220,8 +249,38 @@ final class FaultHarness implements AutoCloseable {
         }
     }
 
-    private PahoMessageBus bus(String clientId) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+    /** Copies delivered more than once, over all samples. */
+    long deliveredTwice() {
+        return copies.values().stream().filter(c -> c.get() > 1).count();
+    }
+
+    /** The counters of gateways stopped by {@link #restartGateway}, summed. */
+    private static final class Counts {
+        private long samples;
+        private long duplicates;
+        private long resultsPublished;
+        private int runs;
+
+        synchronized void add(io.hybridfog.edge.GatewayMetrics.Snapshot s) {
+            samples += s.samples();
+            duplicates += s.duplicates();
+            resultsPublished += s.resultsPublished();
+            runs++;
+        }
+
+        synchronized boolean isEmpty() {
+            return runs == 0;
+        }
+
+        @Override
+        public synchronized String toString() {
+            return runs + " earlier run(s): samples " + samples + ", duplicates " + duplicates + ", resultsPublished "
+                    + resultsPublished;
+        }
+    }
+
+    private PahoMessageBus bus(String clientId, String account) throws Exception {
+        PahoMessageBus b = new PahoMessageBus(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
         toClose.add(b);
         b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
@@ -230,6 +289,8 @@ final class FaultHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        gateway.close();
+        gatewayBus.close();
         if (worker != null) {
             worker.close();
         }

@@ -14,9 +14,9 @@ import io.hybridfog.api.Tensor;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.codec.TensorCodec;
-import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.PahoMessageBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
+import io.hybridfog.mqtt.testing.SecureDeployment;
 import io.hybridfog.onnx.OnnxEdgePartition;
 import io.hybridfog.onnx.OnnxPartitions;
 import io.hybridfog.policy.EntropyPolicy;
@@ -70,17 +70,17 @@ class MalformedPayloadsTest {
         }
 
         List<AutoCloseable> toClose = new ArrayList<>();
-        try (MosquittoBroker broker = MosquittoBroker.start()) {
+        try (MosquittoBroker broker = SecureDeployment.startBroker(List.of())) {
             OnnxEdgePartition edge;
             try (OrtSession.SessionOptions options = OnnxPartitions.sessionOptions(1)) {
                 edge = OnnxPartitions.loadEdge(OnnxPartitions.sharedEnvironment(),
                         Files.readAllBytes(MODEL_DIR.resolve("edge.onnx")), options);
             }
             toClose.add(edge);
-            PahoMessageBus gatewayBus = bus(broker, "malformed-gateway", toClose);
-            PahoMessageBus deviceBus = bus(broker, "malformed-device", toClose);
+            PahoMessageBus gatewayBus = bus(broker, "malformed-gateway", SecureDeployment.GATEWAY, toClose);
+            PahoMessageBus deviceBus = bus(broker, "malformed-device", "dev-malformed", toClose);
             EdgeGateway gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
-                    GatewaySettings.of("malformed", edge.descriptor().name()).withExit(null, 10.0) // all exit at the edge
+                    GatewaySettings.of("gateway-1", edge.descriptor().name()).withExit(null, 10.0) // all exit at the edge
                             .withLimits(5000, 2, 1000, MAX_PAYLOAD));
             gateway.start();
             toClose.add(0, gateway);
@@ -249,8 +249,9 @@ class MalformedPayloadsTest {
         bus.publish(new BusMessage("hybridfog/samples/dev-malformed", payload, null, id.getBytes(UTF_8), null, Map.of()));
     }
 
-    private static PahoMessageBus bus(MosquittoBroker broker, String clientId, List<AutoCloseable> toClose) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+    private static PahoMessageBus bus(MosquittoBroker broker, String clientId, String account, List<AutoCloseable> toClose)
+            throws Exception {
+        PahoMessageBus b = new PahoMessageBus(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
         toClose.add(b);
         b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hybridfog.edge.GatewayMetrics;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +22,7 @@ class OverloadTest {
     @Test
     void tenTimesTheSustainableRateGetsExplicitRejectionsBoundedQueuesAndRecovers() throws Exception {
         // every sample exits at the edge: the gateway's own ceiling, not the cloud's
-        try (MosquittoBroker broker = MosquittoBroker.start(List.of("max_queued_messages 100000"));
+        try (MosquittoBroker broker = FaultHarness.secureBroker("max_queued_messages 100000");
              FaultHarness h = new FaultHarness(broker, 10.0, 5_000, QUEUE, 64)) {
             long t0 = System.nanoTime();
             h.stream(3000, answered -> { });

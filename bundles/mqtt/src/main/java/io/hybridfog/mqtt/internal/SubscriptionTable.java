@@ -1,12 +1,13 @@
 package io.hybridfog.mqtt.internal;
 
-import io.hybridfog.api.transport.MessageHandler;
+import io.hybridfog.api.transport.AcknowledgingHandler;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,8 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Topic matching is the fallback for brokers without subscription identifiers. Thread-safe.
  */
 public final class SubscriptionTable {
-    /** One subscribed filter: its identifier and the handlers registered for it. */
-    public record Entry(String filter, int subscriptionId, List<MessageHandler> handlers) {
+    /**
+     * One subscribed filter: its identifier and the handlers registered for it. An entry whose last handler
+     * detached stays {@code held}: the broker keeps the subscription, and what it still delivers is left
+     * unacknowledged for the session's return.
+     */
+    public record Entry(String filter, int subscriptionId, List<AcknowledgingHandler> handlers, AtomicBoolean held) {
     }
 
     private static final int MAX_SUBSCRIPTION_ID = 268_435_455;
@@ -32,9 +37,9 @@ public final class SubscriptionTable {
     }
 
     /** Creates the entry of a filter not subscribed yet, with a fresh subscription identifier and one handler. */
-    public Entry create(String filter, MessageHandler handler) {
+    public Entry create(String filter, AcknowledgingHandler handler) {
         int id = nextId.updateAndGet(i -> i >= MAX_SUBSCRIPTION_ID ? 1 : i + 1);
-        Entry e = new Entry(filter, id, new CopyOnWriteArrayList<>(List.of(handler)));
+        Entry e = new Entry(filter, id, new CopyOnWriteArrayList<>(List.of(handler)), new AtomicBoolean());
         byFilter.put(filter, e);
         byId.put(id, e);
         return e;

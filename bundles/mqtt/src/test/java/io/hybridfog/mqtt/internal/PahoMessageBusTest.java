@@ -171,6 +171,38 @@ class PahoMessageBusTest {
     }
 
     @Test
+    void anUnacknowledgedMessageIsRedeliveredToTheNextSessionAndAnAcknowledgedOneIsNot() throws Exception {
+        PahoMessageBus pub = bus("ack-pub");
+        PahoMessageBus first = bus("ack-sub");
+        BlockingQueue<BusMessage> got = new LinkedBlockingQueue<>();
+        Subscription sub = first.subscribeAcknowledging("ack/+", (m, ack) -> {
+            got.add(m);
+            if (new String(m.payload(), UTF_8).equals("done")) {
+                ack.acknowledge();
+            }
+        });
+        pub.publish(BusMessage.of("ack/1", "done".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
+        pub.publish(BusMessage.of("ack/2", "pending".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
+        assertNotNull(got.poll(5, TimeUnit.SECONDS));
+        assertNotNull(got.poll(5, TimeUnit.SECONDS));
+        // stopped without unsubscribing: the subscription and the unacknowledged message stay in the session
+        sub.detach();
+        pub.publish(BusMessage.of("ack/3", "while-away".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
+        first.close();
+        pub.publish(BusMessage.of("ack/4", "while-gone".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
+
+        PahoMessageBus second = bus("ack-sub");
+        Set<String> again = ConcurrentHashMap.newKeySet();
+        second.subscribeAcknowledging("ack/+", (m, ack) -> {
+            again.add(new String(m.payload(), UTF_8));
+            ack.acknowledge();
+        });
+        waitUntil(() -> again.size() >= 3, 5_000);
+        Thread.sleep(300);
+        assertEquals(Set.of("pending", "while-away", "while-gone"), again, "redelivered to the resumed session");
+    }
+
+    @Test
     void subscribeFromAHandlerFailsClearlyInsteadOfDeadlocking() throws Exception {
         PahoMessageBus sub = bus("reentrant-sub");
         PahoMessageBus pub = bus("reentrant-pub");

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hybridfog.api.transport.BusMessage;
+import io.hybridfog.api.transport.PublishRefusedException;
 import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.MqttBusSettings.TlsFiles;
 import io.hybridfog.mqtt.PahoMessageBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
+import io.hybridfog.mqtt.testing.SecureDeployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,23 +30,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The secured deployment of config/mosquitto against a real Mosquitto: TLS with the test PKI of make-test-pki.sh,
- * accounts made by make-passwords.sh, and the committed ACL file itself.
+ * The secured deployment of config/mosquitto against a real Mosquitto ({@link SecureDeployment}: TLS with the test
+ * PKI of make-test-pki.sh, accounts made by make-passwords.sh, and the committed ACL file itself).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SecureBrokerTest {
-    private static final Path CONFIG = Path.of(System.getProperty("hybridfog.config.dir", "../../config")).resolve("mosquitto");
     private static Path secrets;
     private static MosquittoBroker broker;
     private final List<PahoMessageBus> buses = new ArrayList<>();
 
     @BeforeAll
     static void startSecureBroker() throws Exception {
-        secrets = Files.createTempDirectory("hybridfog-secrets-");
-        run(List.of("bash", CONFIG.resolve("make-test-pki.sh").toString(), secrets.toString(), "p12-secret"), null);
-        run(List.of("bash", CONFIG.resolve("make-passwords.sh").toString(), secrets.resolve("passwords").toString()),
-                "hybridfog-gateway gw-secret\nhybridfog-cloud cloud-secret\ndev-1 d1-secret\ndev-2 d2-secret\n");
-        broker = MosquittoBroker.startSecure(secrets, secrets.resolve("passwords"), CONFIG.resolve("acl"), List.of());
+        secrets = SecureDeployment.secrets();
+        broker = SecureDeployment.startBroker(List.of());
     }
 
     @AfterAll
@@ -61,8 +59,8 @@ class SecureBrokerTest {
 
     @Test
     void accountsDoTheirJobOverTls() throws Exception {
-        PahoMessageBus gateway = connected("hybridfog-gateway", "gw-secret", trusted());
-        PahoMessageBus device = connected("dev-1", "d1-secret", trusted());
+        PahoMessageBus gateway = connected("hybridfog-gateway", "secret-hybridfog-gateway", trusted());
+        PahoMessageBus device = connected("dev-1", "secret-dev-1", trusted());
         BlockingQueue<BusMessage> samples = new LinkedBlockingQueue<>();
         BlockingQueue<BusMessage> results = new LinkedBlockingQueue<>();
         gateway.subscribe("hybridfog/samples/+", samples::add);
@@ -78,18 +76,18 @@ class SecureBrokerTest {
     void noAccountAndAWrongPasswordAreRefused() throws Exception {
         assertFalse(connects(null, null, trusted()), "anonymous client connected");
         assertFalse(connects("dev-1", "wrong", trusted()), "wrong password accepted");
-        assertFalse(connects("nobody", "d1-secret", trusted()), "unknown account accepted");
+        assertFalse(connects("nobody", "secret-dev-1", trusted()), "unknown account accepted");
     }
 
     @Test
     void aDeviceCanNeitherReadAnotherDevicesResultsNorSendAsAnotherDevice() throws Exception {
-        PahoMessageBus gateway = connected("hybridfog-gateway", "gw-secret", trusted());
-        PahoMessageBus intruder = connected("dev-2", "d2-secret", trusted());
+        PahoMessageBus gateway = connected("hybridfog-gateway", "secret-hybridfog-gateway", trusted());
+        PahoMessageBus intruder = connected("dev-2", "secret-dev-2", trusted());
         BlockingQueue<BusMessage> samples = new LinkedBlockingQueue<>();
         gateway.subscribe("hybridfog/samples/+", samples::add);
 
         // Mosquitto 2.0 grants the subscription but checks the ACL on every delivery: nothing of dev-1 arrives
-        PahoMessageBus owner = connected("dev-1", "d1-secret", trusted());
+        PahoMessageBus owner = connected("dev-1", "secret-dev-1", trusted());
         BlockingQueue<BusMessage> ownerResults = new LinkedBlockingQueue<>();
         BlockingQueue<BusMessage> stolen = new LinkedBlockingQueue<>();
         owner.subscribe("hybridfog/results/dev-1", ownerResults::add);
@@ -100,7 +98,7 @@ class SecureBrokerTest {
         assertNull(stolen.poll(1, TimeUnit.SECONDS), "dev-2 read a result of dev-1");
         ExecutionException send = assertThrows(ExecutionException.class, () -> intruder.publish(
                 BusMessage.of("hybridfog/samples/dev-1", "forged".getBytes(UTF_8))).get(5, TimeUnit.SECONDS));
-        assertTrue(send.getCause() instanceof IOException, String.valueOf(send.getCause()));
+        assertTrue(send.getCause() instanceof PublishRefusedException, String.valueOf(send.getCause()));
         assertNull(samples.poll(1, TimeUnit.SECONDS), "the forged sample reached the gateway");
         // its own topics work
         intruder.publish(BusMessage.of("hybridfog/samples/dev-2", "own".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
@@ -110,14 +108,14 @@ class SecureBrokerTest {
     @Test
     void aBrokerCertificateFromAnotherCaIsRefused() throws Exception {
         Path other = Files.createTempDirectory("hybridfog-other-ca-");
-        run(List.of("bash", CONFIG.resolve("make-test-pki.sh").toString(), other.toString(), "x"), null);
-        assertFalse(connects("dev-1", "d1-secret", new TlsFiles(other.resolve("ca.crt").toString(), null, null)),
+        SecureDeployment.makeTestPki(other, "x");
+        assertFalse(connects("dev-1", "secret-dev-1", new TlsFiles(other.resolve("ca.crt").toString(), null, null)),
                 "connected although the broker's certificate is not signed by the trusted CA");
     }
 
     @Test
     void aClientCertificateFromAPkcs12KeystoreIsAccepted() throws Exception {
-        connected("hybridfog-gateway", "gw-secret", new TlsFiles(secrets.resolve("ca.crt").toString(),
+        connected("hybridfog-gateway", "secret-hybridfog-gateway", new TlsFiles(secrets.resolve("ca.crt").toString(),
                 secrets.resolve("client.p12").toString(), "p12-secret"));
     }
 
@@ -141,17 +139,5 @@ class SecureBrokerTest {
         buses.add(b);
         b.start();
         return b;
-    }
-
-    private static void run(List<String> command, String stdin) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(UTF_8));
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(command + " failed:\n" + out);
-        }
     }
 }

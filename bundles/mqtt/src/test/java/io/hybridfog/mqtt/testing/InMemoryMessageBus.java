@@ -1,8 +1,8 @@
 package io.hybridfog.mqtt.testing;
 
+import io.hybridfog.api.transport.AcknowledgingHandler;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
-import io.hybridfog.api.transport.MessageHandler;
 import io.hybridfog.api.transport.Subscription;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,10 +21,13 @@ import java.util.function.Predicate;
  * A {@link MessageBus} in memory, for unit tests without a broker: MQTT topic matching ({@code +}, {@code #},
  * {@code $share/<group>/} with round-robin inside a group), one delivery thread like Paho's, PUBACK at once.
  * Every published message is recorded. {@link #failPublishesTo} makes publishes fail like a broker refusal.
+ * Deliveries not acknowledged yet are counted ({@link #unacknowledged()}); nothing is ever redelivered.
  */
 public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
-    private record Sub(String filter, MessageHandler handler) {
+    private record Sub(String filter, AcknowledgingHandler handler) {
     }
+
+    private final AtomicInteger unacknowledged = new AtomicInteger();
 
     private final List<Sub> subscriptions = new CopyOnWriteArrayList<>();
     private final List<BusMessage> published = new CopyOnWriteArrayList<>();
@@ -79,14 +82,25 @@ public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** Deliveries whose handler has not acknowledged them (yet). */
+    public int unacknowledged() {
+        return unacknowledged.get();
+    }
+
+
     @Override
-    public Subscription subscribe(String topicFilter, MessageHandler handler) throws IOException {
+    public Subscription subscribeAcknowledging(String topicFilter, AcknowledgingHandler handler) throws IOException {
         Sub s = new Sub(topicFilter, handler);
         subscriptions.add(s);
         return new Subscription() {
             @Override
             public String topicFilter() {
                 return topicFilter;
+            }
+
+            @Override
+            public void detach() {
+                subscriptions.remove(s);
             }
 
             @Override
@@ -118,11 +132,19 @@ public final class InMemoryMessageBus implements MessageBus, AutoCloseable {
                 roundRobin.computeIfAbsent(group, g -> new AtomicInteger()).getAndIncrement(), members.size())), m));
     }
 
-    private static void call(Sub s, BusMessage m) {
+    private void call(Sub s, BusMessage m) {
+        unacknowledged.incrementAndGet();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable ack = () -> {
+            if (done.compareAndSet(false, true)) {
+                unacknowledged.decrementAndGet();
+            }
+        };
         try {
-            s.handler().onMessage(m);
+            s.handler().onMessage(m, ack::run);
         } catch (RuntimeException e) {
             System.getLogger(InMemoryMessageBus.class.getName()).log(System.Logger.Level.ERROR, "handler failed", e);
+            ack.run();
         }
     }
 

@@ -132,6 +132,74 @@ class GatewayDistributionTest {
         }
     }
 
+    /**
+     * The gateway process is killed (SIGKILL) mid-stream and started again on the same work folder: the samples it
+     * had taken and not answered come back from its broker session, the results its journal holds go out, the
+     * samples it had answered are not answered again. Every sample gets an answer, no two answers differ.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void gatewayProcessKilledMidStreamAnswersEverySampleAfterItsRestart(@TempDir Path tmp) throws Exception {
+        int total = 3000;
+        List<byte[]> images = new ArrayList<>();
+        for (Path png : pngs()) {
+            images.add(Files.readAllBytes(png));
+        }
+        Map<String, List<String>> answers = new ConcurrentHashMap<>();
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(64);
+        String[] gatewayArgs = {"--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url()};
+        DistributionProcess killed = null;
+        try (DistributionProcess cloud = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"),
+                "--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url());
+             PahoMessageBus device = new PahoMessageBus(MqttBusSettings.of(broker.url(), "test-device-kill"))) {
+            killed = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
+            assertTrue(cloud.awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud.output());
+            assertTrue(killed.awaitOutput("ready:", 45_000), "gateway not ready:\n" + killed.output());
+            device.start();
+            assertTrue(device.awaitConnected(10_000), "device not connected");
+            device.subscribe("hybridfog/results/dev-1", m -> {
+                String id = new String(m.correlationData(), StandardCharsets.UTF_8);
+                List<String> copies = answers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
+                copies.add(new String(m.payload(), StandardCharsets.UTF_8));
+                if (copies.size() == 1) {
+                    window.release();
+                }
+            });
+            DistributionProcess restarted = null;
+            try {
+                for (int i = 0; i < total; i++) {
+                    assertTrue(window.tryAcquire(60, TimeUnit.SECONDS), "no answer for 60 s after " + answers.size()
+                            + " answers\n" + (restarted == null ? killed.output() : restarted.output()));
+                    device.publish(new BusMessage("hybridfog/samples/dev-1", images.get(i % images.size()), null,
+                            ("kill-" + i).getBytes(StandardCharsets.UTF_8), null, Map.of()));
+                    if (restarted == null && answers.size() >= total / 3) {
+                        killed.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown at all
+                        restarted = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
+                    }
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (answers.size() < total && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(1000); // late copies
+                assertNotNull(restarted, "the gateway was never killed");
+                long twice = answers.values().stream().filter(c -> c.size() > 1).count();
+                long conflicting = answers.values().stream().filter(c -> c.stream().distinct().count() > 1).count();
+                System.out.println("gateway process killed after " + total / 3 + " answers: sent " + total + ", answered "
+                        + answers.size() + ", lost " + (total - answers.size()) + ", delivered twice (identical) " + twice
+                        + ", conflicting " + conflicting);
+                assertEquals(total, answers.size(), "lost samples\n" + restarted.output());
+                assertEquals(0, conflicting, "samples answered twice with different results");
+            } finally {
+                if (restarted != null) {
+                    restarted.close();
+                }
+            }
+        } finally {
+            killed.close();
+        }
+    }
+
     /** index*2 -> exit_pred, index*2+1 -> cloud_pred, from the PyTorch reference of the committed model. */
     private static Map<Integer, Integer> referencePredictions() throws IOException {
         Map<Integer, Integer> m = new HashMap<>();
