@@ -247,7 +247,7 @@ def hybrid(args):
     build = os.path.join(args.build, variant)
     os.makedirs(build, exist_ok=True)
     cut = CUTS[args.cut]
-    edge, cloud = HybridEdge(cut, args.bits), HybridCloud(cut)
+    edge, cloud = HybridEdge(cut, args.bits, exit_pool=args.exit_pool), HybridCloud(cut)
     ckpt = os.path.join(build, "checkpoint.pt")
     baseline_path = args.baseline or os.path.join(args.build, "baseline", "resnet32.pt")
     if not os.path.exists(baseline_path):
@@ -260,7 +260,12 @@ def hybrid(args):
         if args.init_from:
             # a longer or second fine-tuning run of a trained variant, e.g. resume/s2b3-b1-hybrid.pt
             start = _load(args.init_from)
-            edge.load_state_dict(start["edge"])
+            own = edge.state_dict()
+            kept = {k: v for k, v in start["edge"].items() if k in own and own[k].shape == v.shape}
+            edge.load_state_dict(kept, strict=False)
+            fresh = sorted(set(own) - set(kept))
+            if fresh:
+                print("init-from: newly initialized (other shape, e.g. --exit-pool):", ", ".join(fresh), flush=True)
             cloud.load_state_dict(start["cloud"])
         else:
             init_hybrid_from_baseline(edge, cloud, base)
@@ -290,7 +295,8 @@ def hybrid(args):
     training = {"epochs": args.epochs, "epochs_run_by_this_command": len(seconds),
                 "seconds_per_epoch": [round(t, 1) for t in seconds], "threads": args.threads,
                 "train_images": int(len(train[1])), "batch": args.batch, "optimizer": args.optimizer, "lr": args.lr,
-                "wd": args.wd, "exit_weight": args.exit_weight, "seed": args.seed}
+                "wd": args.wd, "exit_weight": args.exit_weight, "exit_pool": args.exit_pool, "seed": args.seed,
+                "init_from": _repo_path(args.init_from) if args.init_from else None}
     write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
 
 
@@ -353,6 +359,9 @@ def main():
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--wd", type=float, default=None)
     ap.add_argument("--exit-weight", type=float, default=0.4)
+    ap.add_argument("--exit-pool", type=int, default=1, choices=[1, 2, 4],
+                    help="hybrid: the early exit pools the cut's features to an N x N grid before its FC (default 1: "
+                         "global average pool)")
     ap.add_argument("--val-size", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)

@@ -85,21 +85,26 @@ class ResNet32(nn.Module):
 
 
 class HybridEdge(nn.Module):
-    """image (N,3,32,32) -> exit logits (N,classes), features (N,C,H,W) at the cut (float32)."""
+    """image (N,3,32,32) -> exit logits (N,classes), features (N,C,H,W) at the cut (float32).
 
-    def __init__(self, cut, bits, classes=10):
+    The early exit is BN, ReLU, an average pool to exit_pool x exit_pool and a fully connected layer. exit_pool=1 is a
+    global pool (C inputs to the FC); a larger grid keeps where in the image a feature fired (C*exit_pool^2 inputs),
+    which a shallow exit needs far more than the final classifier does, for exit_pool^2 times the exit's few MACs."""
+
+    def __init__(self, cut, bits, classes=10, exit_pool=1):
         super().__init__()
         specs = _block_specs()[:cut]
         self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         self.blocks = nn.Sequential(*[QuantBlock(*s, bits=bits) for s in specs])
         width = specs[-1][1]
+        self.exit_pool = exit_pool
         self.exit_bn = nn.BatchNorm2d(width)
-        self.exit_fc = nn.Linear(width, classes)
+        self.exit_fc = nn.Linear(width * exit_pool * exit_pool, classes)
 
     def forward(self, x):
         f = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        exit_logits = self.exit_fc(F.adaptive_avg_pool2d(F.relu(self.exit_bn(f)), 1).flatten(1))
+        exit_logits = self.exit_fc(F.adaptive_avg_pool2d(F.relu(self.exit_bn(f)), self.exit_pool).flatten(1))
         return exit_logits, f
 
 

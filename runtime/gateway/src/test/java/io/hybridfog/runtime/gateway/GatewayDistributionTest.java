@@ -140,63 +140,54 @@ class GatewayDistributionTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void gatewayProcessKilledMidStreamAnswersEverySampleAfterItsRestart(@TempDir Path tmp) throws Exception {
-        int total = 3000;
-        List<byte[]> images = new ArrayList<>();
-        for (Path png : pngs()) {
-            images.add(Files.readAllBytes(png));
-        }
-        Map<String, List<String>> answers = new ConcurrentHashMap<>();
-        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(64);
         String[] gatewayArgs = {"--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url()};
-        DistributionProcess killed = null;
+        DistributionProcess[] gateway = {DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs)};
         try (DistributionProcess cloud = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"),
-                "--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url());
-             PahoMessageBus device = new PahoMessageBus(MqttBusSettings.of(broker.url(), "test-device-kill"))) {
-            killed = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
+                "--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url())) {
             assertTrue(cloud.awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud.output());
-            assertTrue(killed.awaitOutput("ready:", 45_000), "gateway not ready:\n" + killed.output());
-            device.start();
-            assertTrue(device.awaitConnected(10_000), "device not connected");
-            device.subscribe("hybridfog/results/dev-1", m -> {
-                String id = new String(m.correlationData(), StandardCharsets.UTF_8);
-                List<String> copies = answers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
-                copies.add(new String(m.payload(), StandardCharsets.UTF_8));
-                if (copies.size() == 1) {
-                    window.release();
-                }
-            });
-            DistributionProcess restarted = null;
-            try {
-                for (int i = 0; i < total; i++) {
-                    assertTrue(window.tryAcquire(60, TimeUnit.SECONDS), "no answer for 60 s after " + answers.size()
-                            + " answers\n" + (restarted == null ? killed.output() : restarted.output()));
-                    device.publish(new BusMessage("hybridfog/samples/dev-1", images.get(i % images.size()), null,
-                            ("kill-" + i).getBytes(StandardCharsets.UTF_8), null, Map.of()));
-                    if (restarted == null && answers.size() >= total / 3) {
-                        killed.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown at all
-                        restarted = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
-                    }
-                }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (answers.size() < total && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
-                Thread.sleep(1000); // late copies
-                assertNotNull(restarted, "the gateway was never killed");
-                long twice = answers.values().stream().filter(c -> c.size() > 1).count();
-                long conflicting = answers.values().stream().filter(c -> c.stream().distinct().count() > 1).count();
-                System.out.println("gateway process killed after " + total / 3 + " answers: sent " + total + ", answered "
-                        + answers.size() + ", lost " + (total - answers.size()) + ", delivered twice (identical) " + twice
-                        + ", conflicting " + conflicting);
-                assertEquals(total, answers.size(), "lost samples\n" + restarted.output());
-                assertEquals(0, conflicting, "samples answered twice with different results");
-            } finally {
-                if (restarted != null) {
-                    restarted.close();
-                }
-            }
+            assertTrue(gateway[0].awaitOutput("ready:", 45_000), "gateway not ready:\n" + gateway[0].output());
+            int total = 3000;
+            DeviceStream s = DeviceStream.run(broker.url(), total, 0, total / 3, () -> {
+                gateway[0].process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown at all
+                gateway[0].close();
+                gateway[0] = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
+            }, null);
+            System.out.println("gateway process killed after " + total / 3 + " answers: " + s.summary());
+            assertEquals(total, s.answered(), "lost samples: " + s.summary() + "\n" + gateway[0].output());
+            assertEquals(0, s.conflicting(), "samples answered twice with different results: " + s.summary());
         } finally {
-            killed.close();
+            gateway[0].close();
+        }
+    }
+
+    /**
+     * The cloud worker process is killed (SIGKILL) while a device sends 40 samples/s, stays away 30 s and is started
+     * again: offloaded samples are answered by the early exit after offload.timeout.ms meanwhile (EDGE_FALLBACK), by
+     * the cloud again once it is back; none is lost.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void cloudProcessKilledFor30SecondsLeavesNoSampleUnanswered(@TempDir Path tmp) throws Exception {
+        String[] cloudArgs = {"--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url()};
+        DistributionProcess[] cloud = {DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"), cloudArgs)};
+        try (DistributionProcess gateway = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"),
+                "--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url())) {
+            assertTrue(cloud[0].awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud[0].output());
+            assertTrue(gateway.awaitOutput("ready:", 45_000), "gateway not ready:\n" + gateway.output());
+            int perSecond = 40;
+            int total = perSecond * 50; // 5 s before the kill, 30 s away, 15 s after
+            DeviceStream s = DeviceStream.run(broker.url(), total, perSecond, perSecond * 5, () -> {
+                cloud[0].process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                cloud[0].close();
+            }, new DeviceStream.Fault(perSecond * 35, () ->
+                    cloud[0] = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"), cloudArgs)));
+            System.out.println("cloud process killed for 30 s: " + s.summary());
+            assertEquals(total, s.answered(), "lost samples: " + s.summary() + "\n" + gateway.output());
+            assertEquals(0, s.conflicting(), "samples answered twice with different results: " + s.summary());
+            assertTrue(s.byExit().getOrDefault("EDGE_FALLBACK", 0) > 0, "no fallback while the cloud was away: " + s.summary());
+            assertTrue(s.cloudAnswersAmongLast(perSecond * 5) > 0, "the cloud did not answer again: " + s.summary());
+        } finally {
+            cloud[0].close();
         }
     }
 
