@@ -52,7 +52,7 @@ final class DeviceStream {
      * last answers, plus 1 s for late copies. {@code first} runs once {@code firstAt} samples are answered; {@code
      * then} (may be null) when its count of samples has been sent.
      */
-    static DeviceStream run(String brokerUrl, int total, int perSecond, int firstAt, Action first, Fault then)
+    static DeviceStream run(MqttBusSettings deviceSettings, int total, int perSecond, int firstAt, Action first, Fault then)
             throws Exception {
         List<byte[]> images = new ArrayList<>();
         try (Stream<Path> files = Files.list(PNGS)) {
@@ -62,7 +62,7 @@ final class DeviceStream {
         }
         DeviceStream s = new DeviceStream(total);
         Semaphore window = new Semaphore(64);
-        try (PahoMessageBus device = new PahoMessageBus(MqttBusSettings.of(brokerUrl, "test-device-stream"))) {
+        try (PahoMessageBus device = new PahoMessageBus(deviceSettings)) {
             device.start();
             assertTrue(device.awaitConnected(10_000), "device not connected");
             device.subscribe("hybridfog/results/dev-1", m -> {

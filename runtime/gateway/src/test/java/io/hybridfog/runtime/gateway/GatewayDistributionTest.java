@@ -9,9 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.launcher.testing.DistributionProcess;
-import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.PahoMessageBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
+import io.hybridfog.mqtt.testing.SecureDeployment;
+import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged gateway distribution (target/hybridfog-gateway) and cloud distribution (../cloud/target/hybridfog-cloud)
- * as two child processes with the checkout's config/gateway and config/cloud, against a private Mosquitto; a device
- * on {@link PahoMessageBus} sends real Fashion-MNIST PNGs over MQTT 5.
+ * as two child processes with the checkout's config/gateway and config/cloud, against a private Mosquitto secured as
+ * config/mosquitto runs it (TLS, accounts, the committed ACL; {@link SecureDeployment}): each process gets a copy of
+ * its config with its account and the test CA added. A device on {@link PahoMessageBus} sends real Fashion-MNIST PNGs
+ * over MQTT 5 as {@code dev-1}.
  */
 class GatewayDistributionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,7 +46,7 @@ class GatewayDistributionTest {
 
     @BeforeAll
     static void broker() throws IOException {
-        broker = MosquittoBroker.start();
+        broker = SecureDeployment.startBroker(List.of());
     }
 
     @AfterAll
@@ -57,16 +60,16 @@ class GatewayDistributionTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void gatewayAndCloudWorkerProcessesClassifyPngsSentOverMqtt(@TempDir Path tmp) throws Exception {
         try (DistributionProcess cloud = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"),
-                "--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url());
+                "--config", config(tmp, "cloud", SecureDeployment.CLOUD).toString(), "--broker", broker.url());
              DistributionProcess gateway = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"),
-                     "--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url())) {
+                     "--config", config(tmp, "gateway", SecureDeployment.GATEWAY).toString(), "--broker", broker.url())) {
             assertTrue(cloud.awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud.output());
             assertTrue(gateway.awaitOutput("ready:", 45_000), "gateway not ready:\n" + gateway.output());
 
             Map<Integer, Integer> reference = referencePredictions();
             Map<String, List<JsonNode>> results = new ConcurrentHashMap<>();
             List<String> problems = new CopyOnWriteArrayList<>();
-            try (PahoMessageBus device = new PahoMessageBus(MqttBusSettings.of(broker.url(), "test-device-1"))) {
+            try (PahoMessageBus device = new PahoMessageBus(SecureDeployment.settings(broker, "test-device-1", "dev-1"))) {
                 device.start();
                 assertTrue(device.awaitConnected(10_000), "device not connected");
                 device.subscribe("hybridfog/results/dev-1", m -> {
@@ -117,7 +120,7 @@ class GatewayDistributionTest {
     void invalidConfigurationKeyFailsStartupNamingTheKey(@TempDir Path tmp) throws Exception {
         Path config = Files.createDirectories(tmp.resolve("config"));
         for (String f : List.of("io.hybridfog.mqtt.cfg", "io.hybridfog.edge.cfg", "io.hybridfog.energy.cfg", "io.hybridfog.onnx.cfg")) {
-            Files.copy(HOME.resolve("config/gateway").resolve(f), config.resolve(f));
+            Files.copy(config(tmp, "gateway", SecureDeployment.GATEWAY).resolve(f), config.resolve(f));
         }
         Path edge = config.resolve("io.hybridfog.edge.cfg");
         Files.writeString(edge, Files.readString(edge).replace("offload.timeout.ms=5000", "offload.timeout.ms=soon"));
@@ -140,14 +143,14 @@ class GatewayDistributionTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void gatewayProcessKilledMidStreamAnswersEverySampleAfterItsRestart(@TempDir Path tmp) throws Exception {
-        String[] gatewayArgs = {"--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url()};
+        String[] gatewayArgs = {"--config", config(tmp, "gateway", SecureDeployment.GATEWAY).toString(), "--broker", broker.url()};
         DistributionProcess[] gateway = {DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs)};
         try (DistributionProcess cloud = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"),
-                "--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url())) {
+                "--config", config(tmp, "cloud", SecureDeployment.CLOUD).toString(), "--broker", broker.url())) {
             assertTrue(cloud.awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud.output());
             assertTrue(gateway[0].awaitOutput("ready:", 45_000), "gateway not ready:\n" + gateway[0].output());
             int total = 3000;
-            DeviceStream s = DeviceStream.run(broker.url(), total, 0, total / 3, () -> {
+            DeviceStream s = DeviceStream.run(SecureDeployment.settings(broker, "test-device-stream", "dev-1"), total, 0, total / 3, () -> {
                 gateway[0].process().destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown at all
                 gateway[0].close();
                 gateway[0] = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"), gatewayArgs);
@@ -168,15 +171,15 @@ class GatewayDistributionTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void cloudProcessKilledFor30SecondsLeavesNoSampleUnanswered(@TempDir Path tmp) throws Exception {
-        String[] cloudArgs = {"--config", HOME.resolve("config/cloud").toString(), "--broker", broker.url()};
+        String[] cloudArgs = {"--config", config(tmp, "cloud", SecureDeployment.CLOUD).toString(), "--broker", broker.url()};
         DistributionProcess[] cloud = {DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"), cloudArgs)};
         try (DistributionProcess gateway = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"),
-                "--config", HOME.resolve("config/gateway").toString(), "--broker", broker.url())) {
+                "--config", config(tmp, "gateway", SecureDeployment.GATEWAY).toString(), "--broker", broker.url())) {
             assertTrue(cloud[0].awaitOutput("ready:", 45_000), "cloud worker not ready:\n" + cloud[0].output());
             assertTrue(gateway.awaitOutput("ready:", 45_000), "gateway not ready:\n" + gateway.output());
             int perSecond = 40;
             int total = perSecond * 50; // 5 s before the kill, 30 s away, 15 s after
-            DeviceStream s = DeviceStream.run(broker.url(), total, perSecond, perSecond * 5, () -> {
+            DeviceStream s = DeviceStream.run(SecureDeployment.settings(broker, "test-device-stream", "dev-1"), total, perSecond, perSecond * 5, () -> {
                 cloud[0].process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 cloud[0].close();
             }, new DeviceStream.Fault(perSecond * 35, () ->
@@ -189,6 +192,25 @@ class GatewayDistributionTest {
         } finally {
             cloud[0].close();
         }
+    }
+
+    /**
+     * A copy of config/&lt;role&gt; (once per test folder) whose MQTT configuration logs in as {@code account} over TLS
+     * with the test CA; {@code --broker} gives the ssl:// URL.
+     */
+    private static Path config(Path tmp, String role, String account) throws IOException {
+        Path copy = tmp.resolve("config-" + role);
+        if (!Files.isDirectory(copy)) {
+            Files.createDirectories(copy);
+            try (var files = Files.list(HOME.resolve("config").resolve(role))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+            Files.writeString(copy.resolve("io.hybridfog.mqtt.cfg"), "\nusername=" + account + "\npassword=secret-" + account
+                    + "\ntls.ca.file=" + SecureDeployment.secrets().resolve("ca.crt") + "\n", StandardOpenOption.APPEND);
+        }
+        return copy;
     }
 
     /** index*2 -> exit_pred, index*2+1 -> cloud_pred, from the PyTorch reference of the committed model. */
