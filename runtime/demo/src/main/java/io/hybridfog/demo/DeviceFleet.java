@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Simulated devices: each publishes its share of the test set to {@code <samplesPrefix><deviceId>} with the
- * sample index as MQTT 5 correlation data, keeps at most {@code window} samples in flight (closed loop, so
+ * sample id {@code <run id>-<sample index>} as MQTT 5 correlation data (the gateway remembers answered ids for 10
+ * minutes, across its restarts: ids must not repeat from one run to the next), keeps at most {@code window} samples in flight (closed loop, so
  * latency is measured without overloading the gateway), and collects the results published on
  * {@code <resultsPrefix><deviceId>}.
  */
@@ -31,6 +32,8 @@ final class DeviceFleet implements AutoCloseable {
     private final ConcurrentHashMap<Integer, SampleOutcome> outcomes = new ConcurrentHashMap<>();
     private final AtomicInteger duplicates = new AtomicInteger();
     private final AtomicInteger sent = new AtomicInteger();
+    /** Makes this run's sample ids differ from every earlier run's (base 36 start time in ms). */
+    private final String runId = Long.toString(System.currentTimeMillis(), 36);
 
     DeviceFleet(String brokerUrl, int deviceCount, int window, TestSet testSet, String samplesPrefix, String resultsPrefix)
             throws IOException, InterruptedException {
@@ -46,7 +49,7 @@ final class DeviceFleet implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeoutMs;
         int attempt = 0;
         while (System.currentTimeMillis() < deadline) {
-            String id = "probe-" + attempt++;
+            String id = "probe-" + runId + "-" + attempt++;
             if (probe.probe(id, 2000)) {
                 return true;
             }
@@ -156,7 +159,7 @@ final class DeviceFleet implements AutoCloseable {
 
         void send(int index) throws InterruptedException {
             inFlight.acquire();
-            String sampleId = Integer.toString(index);
+            String sampleId = runId + "-" + index;
             sentAt.put(sampleId, System.nanoTime());
             // a refused publish (broker unreachable, queue full) is retried: the sample is never dropped
             while (!publish(sampleId, testSet.payload(index))) {
@@ -200,7 +203,13 @@ final class DeviceFleet implements AutoCloseable {
                 return;
             }
             inFlight.release();
-            int index = Integer.parseInt(sampleId);
+            int index;
+            try {
+                index = Integer.parseInt(sampleId.substring(sampleId.lastIndexOf('-') + 1));
+            } catch (NumberFormatException e) {
+                System.err.println(id + ": result for an unknown sample id " + sampleId);
+                return;
+            }
             outcomes.put(index, new SampleOutcome(index, testSet.label(index), result.predictedClass(),
                     result.exit() == null ? null : result.exit().name(), result.error() == null ? null : result.error().name(),
                     (now - start) / 1e6, result.energyPj(), result.referenceEnergyPj(), result.offloadBytes()));

@@ -5,7 +5,10 @@ import io.hybridfog.api.ErrorCode;
 import io.hybridfog.api.HybridFogException;
 import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
+import io.hybridfog.api.transport.Acknowledgement;
 import io.hybridfog.api.transport.BusMessage;
+import io.hybridfog.api.transport.PacketTooLargeException;
+import io.hybridfog.api.transport.PublishRefusedException;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.api.transport.Subscription;
 import io.hybridfog.cloud.CloudWorkerMetrics;
@@ -56,7 +59,7 @@ public final class CloudWorker implements AutoCloseable {
     /** @throws IOException if the subscription fails (the worker is then closed) */
     public void start() throws IOException {
         try {
-            subscription = bus.subscribe(settings.offloadSubscription(), this::onRequest);
+            subscription = bus.subscribeAcknowledging(settings.offloadSubscription(), this::onRequest);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -90,24 +93,31 @@ public final class CloudWorker implements AutoCloseable {
         }
     }
 
-    /** Delivery thread: enqueue only. */
-    void onRequest(BusMessage request) {
+    /**
+     * Delivery thread: enqueue only. A request is acknowledged to the broker once its reply is (or cannot ever be):
+     * a request this worker took and did not answer (it stopped, or the broker went away) is delivered again.
+     */
+    void onRequest(BusMessage request, Acknowledgement ack) {
         counters.requests.increment();
         if (request.responseTopic() == null || request.responseTopic().isEmpty()) {
             counters.dropped.increment();
             LOG.log(Level.WARNING, "offload request on {0} has no response topic: dropped (nobody to answer)", request.topic());
+            ack.acknowledge();
             return;
         }
         try {
-            workers.execute(() -> process(request));
+            workers.execute(() -> process(request, ack));
         } catch (RejectedExecutionException full) {
-            reply(Replies.error(request, ErrorCode.OVERLOADED, workers.isShutdown() ? "cloud worker stopping"
-                    : "cloud worker queue full (" + settings.queueCapacity() + " requests waiting)"), ErrorCode.OVERLOADED);
+            if (workers.isShutdown()) {
+                return; // unacknowledged: the broker delivers it again (to another worker of the group, or this one back)
+            }
+            reply(Replies.error(request, ErrorCode.OVERLOADED, "cloud worker queue full (" + settings.queueCapacity()
+                    + " requests waiting)"), ErrorCode.OVERLOADED, ack);
         }
     }
 
     /** Worker thread: decode, find the exact model version, run, reply. Never throws. */
-    void process(BusMessage request) {
+    void process(BusMessage request, Acknowledgement ack) {
         try {
             byte[] payload = request.payload();
             if (payload != null && payload.length > settings.maxPayloadBytes()) {
@@ -124,12 +134,12 @@ public final class CloudWorker implements AutoCloseable {
             CloudPartition partition = exact(h.model(), h.modelVersion());
             ModelDescriptor d = partition.descriptor();
             Tensor logits = partition.run(decoded.tensor());
-            reply(Replies.logits(request, d, logits), null);
+            reply(Replies.logits(request, d, logits), null, ack);
         } catch (HybridFogException e) {
-            reply(Replies.error(request, e.code(), e.getMessage()), e.code());
+            reply(Replies.error(request, e.code(), e.getMessage()), e.code(), ack);
         } catch (RuntimeException | LinkageError | AssertionError e) {
             LOG.log(Level.ERROR, "offload request on " + request.topic() + " failed", e);
-            reply(Replies.error(request, ErrorCode.INTERNAL, "internal error: " + e), ErrorCode.INTERNAL);
+            reply(Replies.error(request, ErrorCode.INTERNAL, "internal error: " + e), ErrorCode.INTERNAL, ack);
         }
     }
 
@@ -149,17 +159,23 @@ public final class CloudWorker implements AutoCloseable {
                 + " is installed; installed versions of " + model + ": " + (versions.isEmpty() ? "none" : versions));
     }
 
-    private void reply(BusMessage reply, ErrorCode error) {
+    /** Publishes the reply; the request is acknowledged on its PUBACK, or when the broker refuses it for good. */
+    private void reply(BusMessage reply, ErrorCode error, Acknowledgement ack) {
         if (error == null) {
             counters.answered.increment();
         } else {
             counters.error(error);
         }
         bus.publish(reply).whenComplete((ok, e) -> {
-            if (e != null) {
-                counters.publishFailures.increment();
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                LOG.log(Level.WARNING, "reply to " + reply.topic() + " not published: " + cause.getMessage());
+            if (e == null) {
+                ack.acknowledge();
+                return;
+            }
+            counters.publishFailures.increment();
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            LOG.log(Level.WARNING, "reply to " + reply.topic() + " not published: " + cause.getMessage());
+            if (cause instanceof PacketTooLargeException || cause instanceof PublishRefusedException) {
+                ack.acknowledge(); // it would fail again
             }
         });
     }

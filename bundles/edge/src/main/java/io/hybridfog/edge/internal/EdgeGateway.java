@@ -26,6 +26,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionException;
@@ -42,9 +43,10 @@ import java.util.function.Supplier;
  * The edge gateway: receives device samples, runs the edge partition and the exit policy, offloads uncertain samples
  * to the cloud and publishes exactly one result per sample.
  *
- * <p>Delivery: a sample is acknowledged to the broker only once its result is in the {@link ResultJournal} (on disk
- * with {@code journal.dir}); the journal publishes results, keeps those the broker has not acknowledged across
- * restarts, and drops redelivered copies of samples in progress or answered (keyed by device and sample id).
+ * <p>Delivery: a sample is acknowledged to the broker once it is in the {@link ResultJournal} (on disk with {@code
+ * journal.dir}); a sample a run took and did not answer is processed by the next run; the journal publishes results,
+ * keeps those the broker has not acknowledged across restarts, and drops redelivered copies of samples taken or
+ * answered (keyed by device and sample id).
  *
  * <p>Threads: the bus's delivery thread only enqueues samples (a full queue answers OVERLOADED at once) and completes
  * offload replies; {@code workers} threads decode and run the edge partition; no thread ever waits for the cloud
@@ -123,6 +125,7 @@ public final class EdgeGateway implements AutoCloseable {
     public void start() throws IOException {
         try {
             repliesSubscription = bus.subscribe(settings.repliesTopic(), this::onReply);
+            resumeUnanswered();
             samplesSubscription = bus.subscribeAcknowledging(settings.samplesTopic(), this::onSample);
         } catch (IOException | RuntimeException e) {
             close();
@@ -181,8 +184,8 @@ public final class EdgeGateway implements AutoCloseable {
     /**
      * Stops taking samples (the samples subscription stays in the broker's session: samples published meanwhile wait
      * for the next start), lets queued samples and pending offloads finish for up to 5 s each, commits the journal
-     * and closes it. Samples still unanswered then stay unacknowledged: the broker sends them again when the session
-     * resumes. Idempotent.
+     * and closes it. Samples still unanswered then stay in the journal's inbox: the next start answers them.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -193,11 +196,7 @@ public final class EdgeGateway implements AutoCloseable {
         try {
             if (!workers.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
                 stopping = true;
-                for (Runnable r : workers.shutdownNow()) {
-                    if (r instanceof SampleTask t) {
-                        journal.abandon(t.sample.key());
-                    }
-                }
+                workers.shutdownNow(); // what is left stays in the journal's inbox: the next run answers it
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MS);
             while (offloads.size() > 0 && System.nanoTime() < deadline) {
@@ -214,19 +213,48 @@ public final class EdgeGateway implements AutoCloseable {
         timer.shutdownNow();
     }
 
-    /** Delivery thread: enqueue only. */
+    /** Samples the last run took and did not answer: processed before new ones. */
+    private void resumeUnanswered() {
+        List<ResultJournal.Unanswered> left = journal.unanswered();
+        if (!left.isEmpty()) {
+            LOG.log(Level.INFO, "edge gateway {0}: answering {1} samples the last run took and did not answer",
+                    settings.gatewayId(), left.size());
+        }
+        for (ResultJournal.Unanswered u : left) {
+            counters.samples.increment();
+            enqueue(Sample.unanswered(u, System.nanoTime()));
+        }
+    }
+
+    /** Delivery thread: journal and enqueue only. */
     void onSample(BusMessage m, Acknowledgement ack) {
-        Sample s = Sample.of(m, ack, System.nanoTime());
-        if (journal.admit(s.key(), ack) != ResultJournal.Admission.NEW) {
-            counters.duplicates.increment(); // a redelivery: its first delivery is (being) answered
+        Sample s = Sample.of(m, System.nanoTime());
+        ResultJournal.Admission admission = journal.admit(s.key(), m, ack);
+        if (admission == ResultJournal.Admission.FULL) {
+            counters.samples.increment();
+            InferenceResult r = Results.error(s, null, ErrorCode.OVERLOADED, "gateway journal full (" + DEDUP_CAPACITY
+                    + " results waiting for the broker); retry later");
+            counters.error(r.error());
+            journal.publishUnjournaled(resultMessage(s, Results.withLatency(r, s.elapsedMs())), ack);
+            return;
+        }
+        if (admission != ResultJournal.Admission.NEW) {
+            counters.duplicates.increment(); // a redelivery: its first delivery is taken or answered
             return;
         }
         counters.samples.increment();
+        enqueue(s);
+    }
+
+    private void enqueue(Sample s) {
         try {
             workers.execute(new SampleTask(s));
         } catch (RejectedExecutionException full) {
-            publish(s, Results.error(s, null, ErrorCode.OVERLOADED, workers.isShutdown() ? "gateway stopping"
-                    : "gateway queue full (" + settings.queueCapacity() + " samples waiting); retry later"));
+            if (workers.isShutdown()) {
+                return; // stays in the journal's inbox: the next run answers it
+            }
+            publish(s, Results.error(s, null, ErrorCode.OVERLOADED,
+                    "gateway queue full (" + settings.queueCapacity() + " samples waiting); retry later"));
         }
     }
 
@@ -341,8 +369,7 @@ public final class EdgeGateway implements AutoCloseable {
                                Throwable error) {
         try {
             if (error != null && stopping) {
-                journal.abandon(s.key()); // unacknowledged: the next run answers it
-                return;
+                return; // stays in the journal's inbox: the next run answers it
             }
             if (error != null) {
                 Throwable cause = unwrap(error);
@@ -383,9 +410,16 @@ public final class EdgeGateway implements AutoCloseable {
         if (timed.isError()) {
             counters.error(timed.error());
         }
-        BusMessage m = new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
+        journal.record(s.key(), resultMessage(s, json)); // publishes after the commit; counts resultsPublished/publishFailures
+    }
+
+    private BusMessage resultMessage(Sample s, InferenceResult timed) {
+        return resultMessage(s, ResultCodec.toJson(timed));
+    }
+
+    private BusMessage resultMessage(Sample s, byte[] json) {
+        return new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
                 CloudReplies.JSON_CONTENT_TYPE, Map.of());
-        journal.record(s.key(), m, s.ack()); // publishes after the commit; counts resultsPublished/publishFailures
     }
 
     private ExitRule exitRule(ModelDescriptor d) throws HybridFogException {

@@ -15,7 +15,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,21 +34,23 @@ import org.h2.mvstore.MVStoreException;
  * The gateway's store-and-forward journal: what makes "every sample gets exactly one answer" hold across broker
  * outages and gateway restarts. Kept in an H2 MVStore file (in memory when no folder is given):
  * <ul>
+ * <li>{@code inbox}: samples taken and not answered yet; the next run processes them again;</li>
  * <li>{@code answered}: (device, sample id) of every sample answered in the last {@code windowMs} (at most
  * {@code capacity}), so a redelivered sample is neither classified nor answered again, also after a restart;</li>
  * <li>{@code outbox}: results the broker has not acknowledged yet, sent again when the gateway starts.</li>
  * </ul>
- * A sample's life: {@link #admit} (a copy of a sample that is in progress or answered is not processed again),
- * {@link #record} its result, then a group commit every {@code commitMs} writes the batch, acknowledges the samples
- * to the broker (MQTT PUBACK) and publishes the results; a result leaves the outbox on its PUBACK. So a sample is
- * acknowledged only once its answer is on disk: if the gateway stops before, the broker redelivers the sample.
- * A result whose publish fails for want of a connection stays in the outbox and is sent again every
- * {@code retryMs} while connected; one the broker refuses for good (too large, not authorized) is dropped and
- * counted. When the outbox holds {@code capacity} results, further results bypass it: they are published directly
- * and their samples acknowledged on PUBACK (at least once, not surviving a restart).
+ * A sample's life: {@link #admit} puts it in the inbox (a copy of a sample in the inbox or answered is not taken
+ * again); a group commit every {@value #COMMIT_MS} ms writes it and acknowledges it to the broker (MQTT PUBACK). So
+ * a sample is acknowledged once it is on disk, not once it is answered: an acknowledgement never waits for the cloud,
+ * and the broker's in-flight window towards the gateway (which also carries the cloud's replies) never fills with
+ * samples waiting for their offload. {@link #record} moves the sample's result to the outbox; after the next commit
+ * it is published, and it leaves the outbox on its PUBACK. A result whose publish fails for want of a connection
+ * stays in the outbox and is sent again every {@value #RETRY_MS} ms while connected; one the broker refuses for good
+ * (too large, not authorized) is dropped and counted. When the outbox holds {@code capacity} results, the journal
+ * takes no more samples ({@link #admit} answers FULL): the gateway then answers OVERLOADED.
  *
- * <p>Durability: a commit is written to the file before anything is acknowledged, so a killed process loses
- * nothing; the operating system's write cache is not flushed (fsync), so a power failure may. Thread-safe.
+ * <p>Durability: a commit is written to the file before anything is acknowledged or published, so a killed process
+ * loses nothing; the operating system's write cache is not flushed (fsync), so a power failure may. Thread-safe.
  */
 final class ResultJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ResultJournal.class.getName());
@@ -59,15 +60,21 @@ final class ResultJournal implements AutoCloseable {
 
     /** Outcome of {@link #admit}. */
     enum Admission {
-        /** First copy: process it and {@link #record} its result. */
+        /** First copy: in the inbox now; process it and {@link #record} its result. */
         NEW,
-        /** Another copy of a sample being processed: acknowledged together with the first. */
+        /** Another copy of a sample in the inbox: acknowledged with the next commit, nothing to do. */
         IN_PROGRESS,
         /** Already answered: acknowledged now, nothing to do. */
-        ANSWERED
+        ANSWERED,
+        /** The outbox is full (the broker has not taken results for a long time): answer without journaling. */
+        FULL
     }
 
-    private record Recorded(String key, long id, BusMessage result, Acknowledgement ack) {
+    /** A sample the last run took and did not answer. */
+    record Unanswered(String key, BusMessage sample) {
+    }
+
+    private record Recorded(long id, BusMessage result) {
     }
 
     private final MessageBus bus;
@@ -75,11 +82,13 @@ final class ResultJournal implements AutoCloseable {
     private final MVMap<String, Long> answered; // key -> epoch ms answered
     private final MVMap<Long, String> answeredOrder; // sequence -> key, for pruning oldest first
     private final MVMap<Long, byte[]> outbox; // sequence -> encoded result
+    private final MVMap<String, byte[]> inbox; // key -> encoded sample
     private final int capacity;
     private final long windowMs;
     private final AtomicLong sequence;
-    private final Map<String, List<Acknowledgement>> inProgress = new HashMap<>(); // guarded by this
-    private final List<Recorded> uncommitted = new ArrayList<>(); // guarded by this
+    private final List<Acknowledgement> toAcknowledge = new ArrayList<>(); // guarded by this: after the next commit
+    private final List<Recorded> uncommitted = new ArrayList<>(); // guarded by this: to publish after the next commit
+    private final List<Unanswered> unanswered;
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<Long> toRetry = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
@@ -89,7 +98,8 @@ final class ResultJournal implements AutoCloseable {
     private volatile int outboxAtClose = -1;
 
     /**
-     * Opens (or creates) the journal and sends the results a previous run left in its outbox.
+     * Opens (or creates) the journal and sends the results a previous run left in its outbox; the samples it left
+     * unanswered are in {@link #unanswered()}.
      *
      * @param dir       folder of the journal file {@code journal.mv.db}; null keeps it in memory (no restart safety)
      * @param capacity  most answered sample ids remembered and most results in the outbox
@@ -109,6 +119,10 @@ final class ResultJournal implements AutoCloseable {
         this.answered = store.openMap("answered");
         this.answeredOrder = store.openMap("answeredOrder");
         this.outbox = store.openMap("outbox");
+        this.inbox = store.openMap("inbox");
+        List<Unanswered> left = new ArrayList<>();
+        inbox.forEach((k, v) -> left.add(new Unanswered(k, decode(v))));
+        this.unanswered = List.copyOf(left);
         Long lastOut = outbox.lastKey();
         Long lastAnswered = answeredOrder.lastKey();
         this.sequence = new AtomicLong(Math.max(lastOut == null ? 0 : lastOut, lastAnswered == null ? 0 : lastAnswered));
@@ -128,54 +142,67 @@ final class ResultJournal implements AutoCloseable {
     }
 
     /**
-     * A sample arrived. {@code key} null (a sample without id) is always NEW and cannot be deduplicated.
-     * For IN_PROGRESS and ANSWERED the journal takes care of {@code ack}.
+     * A sample arrived ({@code key}: device and sample id; unique per sample for samples without id, which cannot be
+     * deduplicated). The journal acknowledges it ({@code ack}) once it is on disk, or at once if already answered;
+     * FULL leaves {@code ack} to the caller.
      */
-    synchronized Admission admit(String key, Acknowledgement ack) {
-        if (key == null) {
-            return Admission.NEW;
+    synchronized Admission admit(String key, BusMessage sample, Acknowledgement ack) {
+        if (closed) {
+            return Admission.IN_PROGRESS; // unacknowledged: the broker sends it to the next run
         }
-        List<Acknowledgement> waiting = inProgress.get(key);
-        if (waiting != null) {
-            waiting.add(ack);
+        if (inbox.containsKey(key)) {
+            toAcknowledge.add(ack);
             return Admission.IN_PROGRESS;
         }
         if (answered.containsKey(key)) {
             ack.acknowledge();
             return Admission.ANSWERED;
         }
-        inProgress.put(key, new ArrayList<>(List.of(ack)));
+        if (outbox.size() >= capacity) {
+            return Admission.FULL;
+        }
+        inbox.put(key, encode(sample));
+        toAcknowledge.add(ack);
         return Admission.NEW;
     }
 
-    /**
-     * The one result of an admitted sample: stored, then (after the next commit) published, with the sample and its
-     * copies acknowledged. {@code ack} is the sample's acknowledgement when {@code key} is null.
-     */
-    void record(String key, BusMessage result, Acknowledgement ack) {
-        if (closed) {
-            return; // the sample stays unacknowledged: the broker redelivers it to the next run
-        }
-        synchronized (this) {
-            if (outbox.size() >= capacity) {
-                bypass(key, result, ack);
-                return;
-            }
-            long id = sequence.incrementAndGet();
-            outbox.put(id, encode(result));
-            if (key != null) {
-                answered.put(key, System.currentTimeMillis());
-                answeredOrder.put(id, key);
-            }
-            uncommitted.add(new Recorded(key, id, result, ack));
-        }
+    /** Samples the last run took and did not answer, to be processed (again) by this one. */
+    List<Unanswered> unanswered() {
+        return unanswered;
     }
 
-    /** Forgets a sample that will not be answered by this run (gateway stopping): it stays unacknowledged. */
-    synchronized void abandon(String key) {
-        if (key != null) {
-            inProgress.remove(key);
+    /**
+     * The one result of a sample taken by {@link #admit} (or listed by {@link #unanswered}): the sample leaves the
+     * inbox, the result goes to the outbox and is published after the next commit. Ignored once closed (the sample
+     * stays in the inbox for the next run).
+     */
+    synchronized void record(String key, BusMessage result) {
+        if (closed) {
+            return;
         }
+        long id = sequence.incrementAndGet();
+        outbox.put(id, encode(result));
+        inbox.remove(key);
+        answered.put(key, System.currentTimeMillis());
+        answeredOrder.put(id, key);
+        uncommitted.add(new Recorded(id, result));
+    }
+
+    /**
+     * Publishes a result without journaling it (the outbox is full, or the sample could not be taken); {@code ack}
+     * runs on the broker's PUBACK, so the sample is redelivered if the result is lost.
+     */
+    void publishUnjournaled(BusMessage result, Acknowledgement ack) {
+        bus.publish(result).whenComplete((ok, error) -> {
+            if (error == null) {
+                published.increment();
+                ack.acknowledge();
+            } else {
+                failed.increment();
+                LOG.log(Level.WARNING, "result to " + result.topic() + " not published: " + unwrap(error).getMessage()
+                        + "; the sample stays unacknowledged and is redelivered after a reconnect");
+            }
+        });
     }
 
     /** Results waiting for the broker's acknowledgement (when closed: as the journal was closed). */
@@ -231,45 +258,21 @@ final class ResultJournal implements AutoCloseable {
 
     private void commit() {
         List<Recorded> batch;
-        List<Acknowledgement> acks = new ArrayList<>();
+        List<Acknowledgement> acks;
         synchronized (this) {
-            if (uncommitted.isEmpty() || store.isClosed()) {
+            if ((uncommitted.isEmpty() && toAcknowledge.isEmpty()) || store.isClosed()) {
                 return;
             }
             store.commit();
             batch = List.copyOf(uncommitted);
             uncommitted.clear();
-            for (Recorded r : batch) {
-                List<Acknowledgement> copies = r.key() == null ? null : inProgress.remove(r.key());
-                if (copies != null) {
-                    acks.addAll(copies);
-                } else if (r.ack() != null) {
-                    acks.add(r.ack());
-                }
-            }
+            acks = List.copyOf(toAcknowledge);
+            toAcknowledge.clear();
         }
         acks.forEach(Acknowledgement::acknowledge);
         for (Recorded r : batch) {
             send(r.id(), r.result());
         }
-    }
-
-    /** Journal full: publish directly, acknowledge the sample on PUBACK. Caller holds the lock. */
-    private void bypass(String key, BusMessage result, Acknowledgement ack) {
-        List<Acknowledgement> copies = key == null ? List.of(ack) : inProgress.remove(key);
-        LOG.log(Level.WARNING, "journal full ({0} results waiting for the broker): result published without it", capacity);
-        bus.publish(result).whenComplete((ok, error) -> {
-            if (error == null) {
-                published.increment();
-                if (copies != null) {
-                    copies.forEach(Acknowledgement::acknowledge);
-                }
-            } else {
-                failed.increment();
-                LOG.log(Level.WARNING, "result to " + result.topic() + " not published: " + unwrap(error).getMessage()
-                        + "; the sample stays unacknowledged and is redelivered after a reconnect");
-            }
-        });
     }
 
     private void send(long id, BusMessage result) {
@@ -356,7 +359,7 @@ final class ResultJournal implements AutoCloseable {
         return dir == null ? "(in memory)" : dir.toString();
     }
 
-    /** Topic, correlation data, content type and payload; results carry nothing else. */
+    /** Topic, correlation data, content type, payload and user properties (no response topic: not needed). */
     static byte[] encode(BusMessage m) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(m.payload().length + 128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -364,6 +367,11 @@ final class ResultJournal implements AutoCloseable {
             writeBytes(out, m.correlationData());
             out.writeUTF(m.contentType() == null ? "" : m.contentType());
             writeBytes(out, m.payload());
+            out.writeInt(m.userProperties().size());
+            for (Map.Entry<String, String> p : m.userProperties().entrySet()) {
+                out.writeUTF(p.getKey());
+                out.writeUTF(p.getValue());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }
@@ -376,7 +384,11 @@ final class ResultJournal implements AutoCloseable {
             byte[] correlation = readBytes(in);
             String contentType = in.readUTF();
             byte[] payload = readBytes(in);
-            return new BusMessage(topic, payload, null, correlation, contentType.isEmpty() ? null : contentType, Map.of());
+            Map<String, String> properties = new java.util.LinkedHashMap<>();
+            for (int n = in.available() > 0 ? in.readInt() : 0; n > 0; n--) {
+                properties.put(in.readUTF(), in.readUTF());
+            }
+            return new BusMessage(topic, payload, null, correlation, contentType.isEmpty() ? null : contentType, properties);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt journal entry: " + e.getMessage(), e);
         }

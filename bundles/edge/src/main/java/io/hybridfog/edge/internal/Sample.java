@@ -1,11 +1,11 @@
 package io.hybridfog.edge.internal;
 
-import io.hybridfog.api.transport.Acknowledgement;
 import io.hybridfog.api.transport.BusMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One sample as received.
@@ -15,18 +15,24 @@ import java.nio.charset.StandardCharsets;
  * @param sampleId        correlation data as UTF-8; null if absent, empty or not UTF-8
  * @param correlationData the raw correlation data, echoed on the result (null if absent)
  * @param receivedNanos   {@link System#nanoTime()} when the gateway received it
- * @param ack             acknowledges the sample to the broker; called once its result is journaled
+ * @param key             the journal key ({@link ResultJournal}): device id and sample id; for a sample without id a
+ *                        key of its own (it cannot be recognized when redelivered)
  */
-record Sample(BusMessage message, String deviceId, String sampleId, byte[] correlationData, long receivedNanos,
-              Acknowledgement ack) {
+record Sample(BusMessage message, String deviceId, String sampleId, byte[] correlationData, long receivedNanos, String key) {
+    private static final AtomicLong WITHOUT_ID = new AtomicLong();
 
-    static Sample of(BusMessage m, Acknowledgement ack, long receivedNanos) {
-        return new Sample(m, Topics.lastLevel(m.topic()), utf8(m.correlationData()), m.correlationData(), receivedNanos, ack);
+    static Sample of(BusMessage m, long receivedNanos) {
+        String deviceId = Topics.lastLevel(m.topic());
+        String sampleId = utf8(m.correlationData());
+        String key = sampleId != null ? deviceId + '\u0000' + sampleId
+                : "\u0001" + deviceId + '\u0000' + receivedNanos + '-' + WITHOUT_ID.incrementAndGet();
+        return new Sample(m, deviceId, sampleId, m.correlationData(), receivedNanos, key);
     }
 
-    /** The journal key: device id and sample id; null without a sample id. */
-    String key() {
-        return sampleId == null ? null : deviceId + '\u0000' + sampleId;
+    /** A sample the last run took and did not answer, from the journal. */
+    static Sample unanswered(ResultJournal.Unanswered u, long receivedNanos) {
+        Sample s = of(u.sample(), receivedNanos);
+        return new Sample(s.message(), s.deviceId(), s.sampleId(), s.correlationData(), receivedNanos, u.key());
     }
 
     /** Milliseconds since the gateway received the sample. */
