@@ -8,6 +8,12 @@ import java.util.Objects;
  * string form (FileInstall .cfg files deliver strings); anything else fails with a {@link SettingException} naming the key.
  */
 public final class ConfigValues {
+    /**
+     * Framework property naming a folder that survives restarts (the launcher sets it to {@code <work>/state}; the
+     * Felix cache beside it is wiped at every start): the gateway's journal and the model pins live there.
+     */
+    public static final String STATE_DIR_PROPERTY = "hybridfog.state.dir";
+
     private final Map<String, ?> props;
 
     public ConfigValues(Map<String, ?> props) {

@@ -232,10 +232,8 @@ public final class EdgeGateway implements AutoCloseable {
         ResultJournal.Admission admission = journal.admit(s.key(), m, ack);
         if (admission == ResultJournal.Admission.FULL) {
             counters.samples.increment();
-            InferenceResult r = Results.error(s, null, ErrorCode.OVERLOADED, "gateway journal full (" + DEDUP_CAPACITY
-                    + " results waiting for the broker); retry later");
-            counters.error(r.error());
-            journal.publishUnjournaled(resultMessage(s, Results.withLatency(r, s.elapsedMs())), ack);
+            journal.publishUnjournaled(resultMessage(s, Results.error(s, null, ErrorCode.OVERLOADED,
+                    "gateway journal full (" + DEDUP_CAPACITY + " results waiting for the broker); retry later")), ack);
             return;
         }
         if (admission != ResultJournal.Admission.NEW) {
@@ -395,8 +393,16 @@ public final class EdgeGateway implements AutoCloseable {
         }
     }
 
-    /** Publishes the one result of a sample; a result that cannot be encoded becomes an INTERNAL error. */
+    /** Publishes the one result of a sample through the journal. */
     private void publish(Sample s, InferenceResult r) {
+        journal.record(s.key(), resultMessage(s, r)); // publishes after the commit; counts resultsPublished/publishFailures
+    }
+
+    /**
+     * The result message of a sample, with its latency, counted by error code; a result that cannot be encoded
+     * becomes an INTERNAL error.
+     */
+    private BusMessage resultMessage(Sample s, InferenceResult r) {
         InferenceResult timed = Results.withLatency(r, s.elapsedMs());
         byte[] json;
         try {
@@ -410,14 +416,6 @@ public final class EdgeGateway implements AutoCloseable {
         if (timed.isError()) {
             counters.error(timed.error());
         }
-        journal.record(s.key(), resultMessage(s, json)); // publishes after the commit; counts resultsPublished/publishFailures
-    }
-
-    private BusMessage resultMessage(Sample s, InferenceResult timed) {
-        return resultMessage(s, ResultCodec.toJson(timed));
-    }
-
-    private BusMessage resultMessage(Sample s, byte[] json) {
         return new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
                 CloudReplies.JSON_CONTENT_TYPE, Map.of());
     }

@@ -94,8 +94,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
         String journal_dir() default "";
     }
 
-    /** Framework property naming a folder that survives restarts (the launcher's {@code <work>/state}). */
-    public static final String STATE_DIR_PROPERTY = "hybridfog.state.dir";
+
 
     @Reference(name = "bus")
     private MessageBus bus;
@@ -154,7 +153,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     }
 
     private String defaultJournalDir(String gatewayId) {
-        String state = context.getProperty(STATE_DIR_PROPERTY);
+        String state = context.getProperty(io.hybridfog.config.ConfigValues.STATE_DIR_PROPERTY);
         if (state != null && !state.isBlank()) {
             return java.nio.file.Path.of(state, "journal", gatewayId).toString();
         }

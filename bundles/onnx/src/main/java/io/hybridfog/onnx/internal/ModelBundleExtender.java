@@ -42,7 +42,7 @@ public class ModelBundleExtender implements ModelCatalog {
     void activate(BundleContext context, Map<String, Object> properties) {
         long grace = new ConfigValues(properties).longValue(UPDATE_GRACE_MS, DEFAULT_UPDATE_GRACE_MS);
         ConfigValues.requireRange(UPDATE_GRACE_MS, grace, 0, 600_000);
-        String state = context.getProperty("hybridfog.state.dir"); // survives restarts (the launcher's <work>/state)
+        String state = context.getProperty(ConfigValues.STATE_DIR_PROPERTY); // survives restarts
         File pins = state == null || state.isBlank() ? context.getDataFile("model-pins.properties")
                 : new File(state, "model-pins.properties");
         inventory = new ModelInventory(context, onnx, new Pins(pins == null ? null : pins.toPath()), grace);
