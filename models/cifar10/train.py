@@ -228,6 +228,13 @@ def _repo_path(path):
     return path if rel.startswith("..") else rel
 
 
+def distillation_loss(student_logits, teacher_logits, t):
+    """Knowledge distillation (Hinton, Vinyals, Dean 2015): KL(softmax(teacher/t) || softmax(student/t)) x t^2,
+    the t^2 keeping its gradient on the scale of the cross-entropy's. Logits (N,classes) float32."""
+    return F.kl_div(F.log_softmax(student_logits / t, 1), F.softmax(teacher_logits / t, 1),
+                    reduction="batchmean") * (t * t)
+
+
 def predict(edge, cloud, images_u8, batch=500):
     """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, batched so
     that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
@@ -247,7 +254,7 @@ def hybrid(args):
     build = os.path.join(args.build, variant)
     os.makedirs(build, exist_ok=True)
     cut = CUTS[args.cut]
-    edge, cloud = HybridEdge(cut, args.bits, exit_pool=args.exit_pool), HybridCloud(cut)
+    edge, cloud = HybridEdge(cut, args.bits, exit_pool=args.exit_pool, shortcuts=args.shortcuts), HybridCloud(cut)
     ckpt = os.path.join(build, "checkpoint.pt")
     baseline_path = args.baseline or os.path.join(args.build, "baseline", "resnet32.pt")
     if not os.path.exists(baseline_path):
@@ -270,9 +277,20 @@ def hybrid(args):
         else:
             init_hybrid_from_baseline(edge, cloud, base)
 
+    def head_loss(logits, y, teacher):
+        ce = F.cross_entropy(logits, y)
+        if teacher is None:
+            return ce
+        return (1 - args.distill_weight) * ce + args.distill_weight * distillation_loss(logits, teacher, args.distill_t)
+
     def step(x, y):
+        teacher = None
+        if args.distill_t > 0:
+            with torch.no_grad():
+                teacher = base(x)
         e, f = edge(x)
-        return args.exit_weight * F.cross_entropy(e, y) + (1 - args.exit_weight) * F.cross_entropy(cloud(f), y)
+        return (args.exit_weight * head_loss(e, y, teacher)
+                + (1 - args.exit_weight) * head_loss(cloud(f), y, teacher))
 
     def evaluate():
         e, c = predict(edge, cloud, val[0])
@@ -296,6 +314,8 @@ def hybrid(args):
                 "seconds_per_epoch": [round(t, 1) for t in seconds], "threads": args.threads,
                 "train_images": int(len(train[1])), "batch": args.batch, "optimizer": args.optimizer, "lr": args.lr,
                 "wd": args.wd, "exit_weight": args.exit_weight, "exit_pool": args.exit_pool, "seed": args.seed,
+                "shortcuts": args.shortcuts, "distill_t": args.distill_t,
+                "distill_weight": args.distill_weight if args.distill_t > 0 else 0.0,
                 "init_from": _repo_path(args.init_from) if args.init_from else None}
     write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
 
@@ -362,6 +382,14 @@ def main():
     ap.add_argument("--exit-pool", type=int, default=1, choices=[1, 2, 4],
                     help="hybrid: the early exit pools the cut's features to an N x N grid before its FC (default 1: "
                          "global average pool)")
+    ap.add_argument("--shortcuts", choices=["block", "conv"], default="block",
+                    help="hybrid: a shortcut around each quantized block (the paper's) or around each quantized "
+                         "convolution (Bi-Real Net); same weights and MACs (default: %(default)s)")
+    ap.add_argument("--distill-t", type=float, default=0.0,
+                    help="hybrid: distill both heads from the full-precision baseline at this temperature "
+                         "(0: off, plain cross-entropy)")
+    ap.add_argument("--distill-weight", type=float, default=0.7,
+                    help="hybrid, with --distill-t: weight of the distillation term in each head's loss")
     ap.add_argument("--val-size", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)

@@ -36,10 +36,18 @@ class BasicBlock(nn.Module):
 
 
 class QuantBlock(nn.Module):
-    """Quantized: BN -> k-bit activation -> k-bit conv, twice, + full-precision shortcut."""
+    """Quantized: BN -> k-bit activation -> k-bit conv, twice, + full-precision shortcut.
 
-    def __init__(self, cin, cout, stride, bits):
+    shortcuts="block": one shortcut around both convolutions (the paper's block). shortcuts="conv": one around each
+    convolution (Bi-Real Net, Liu et al., ECCV 2018): the real-valued input of every binary convolution is added to
+    its output, so the information its sign activation discards reaches the next layer. Same parameters and MACs
+    (additions only), so one set of weights can be fine-tuned into the other."""
+
+    def __init__(self, cin, cout, stride, bits, shortcuts="block"):
         super().__init__()
+        if shortcuts not in ("block", "conv"):
+            raise ValueError(f"shortcuts must be 'block' or 'conv', got {shortcuts!r}")
+        self.shortcuts = shortcuts
         self.bn1 = nn.BatchNorm2d(cin)
         self.act1 = QuantActivation(bits)
         self.conv1 = QuantConv2d(cin, cout, 3, stride=stride, padding=1, bits=bits)
@@ -50,6 +58,9 @@ class QuantBlock(nn.Module):
 
     def forward(self, x):
         out = self.conv1(self.act1(self.bn1(x)))
+        if self.shortcuts == "conv":
+            mid = out + self.shortcut(x)
+            return self.conv2(self.act2(self.bn2(mid))) + mid
         out = self.conv2(self.act2(self.bn2(out)))
         return out + self.shortcut(x)
 
@@ -89,14 +100,15 @@ class HybridEdge(nn.Module):
 
     The early exit is BN, ReLU, an average pool to exit_pool x exit_pool and a fully connected layer. exit_pool=1 is a
     global pool (C inputs to the FC); a larger grid keeps where in the image a feature fired (C*exit_pool^2 inputs),
-    which a shallow exit needs far more than the final classifier does, for exit_pool^2 times the exit's few MACs."""
+    which a shallow exit needs far more than the final classifier does, for exit_pool^2 times the exit's few MACs.
+    shortcuts: see QuantBlock."""
 
-    def __init__(self, cut, bits, classes=10, exit_pool=1):
+    def __init__(self, cut, bits, classes=10, exit_pool=1, shortcuts="block"):
         super().__init__()
         specs = _block_specs()[:cut]
         self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
-        self.blocks = nn.Sequential(*[QuantBlock(*s, bits=bits) for s in specs])
+        self.blocks = nn.Sequential(*[QuantBlock(*s, bits=bits, shortcuts=shortcuts) for s in specs])
         width = specs[-1][1]
         self.exit_pool = exit_pool
         self.exit_bn = nn.BatchNorm2d(width)

@@ -155,6 +155,38 @@ class CifarExportTest(unittest.TestCase):
             self.assertEqual(rows[1].split(",")[:3], ["0", str(labels[0]), str(te[0].argmax())])
 
 
+class ResNetVariantsTest(unittest.TestCase):
+    def test_per_convolution_shortcuts_keep_weights_and_macs_but_change_the_function(self):
+        from hybridfog_models.resnet import CUTS, HybridEdge
+        torch.manual_seed(0)
+        block, conv = HybridEdge(CUTS["s2b3"], 1, exit_pool=4), HybridEdge(CUTS["s2b3"], 1, exit_pool=4, shortcuts="conv")
+        conv.load_state_dict(block.state_dict())  # same parameter names and shapes: fine-tune one into the other
+        x = torch.randn(2, 3, 32, 32)
+        self.assertEqual(count_macs(block, x), count_macs(conv, x))
+        block.eval(); conv.eval()
+        with torch.no_grad():
+            (eb, fb), (ec, fc) = block(x), conv(x)
+        self.assertEqual(fb.shape, fc.shape)
+        self.assertFalse(torch.allclose(fb, fc))
+
+    def test_per_convolution_shortcut_adds_each_convolutions_input(self):
+        from hybridfog_models.resnet import QuantBlock
+        blk = QuantBlock(16, 16, 1, bits=1, shortcuts="conv").eval()
+        x = torch.randn(1, 16, 8, 8)
+        with torch.no_grad():
+            mid = blk.conv1(blk.act1(blk.bn1(x))) + x
+            expected = blk.conv2(blk.act2(blk.bn2(mid))) + mid
+            self.assertTrue(torch.equal(blk(x), expected))
+        with self.assertRaisesRegex(ValueError, "shortcuts must be"):
+            QuantBlock(16, 16, 1, bits=1, shortcuts="none")
+
+    def test_distillation_loss_is_zero_for_the_teachers_logits_and_positive_otherwise(self):
+        c10 = _load_cifar_train()
+        t = torch.randn(4, 10)
+        self.assertAlmostEqual(c10.distillation_loss(t, t, 4.0).item(), 0.0, places=6)
+        self.assertGreater(c10.distillation_loss(torch.zeros(4, 10), t, 4.0).item(), 0.0)
+
+
 class TrainingSmokeTest(unittest.TestCase):
     def test_short_training_run_exports_both_partitions(self):
         with tempfile.TemporaryDirectory() as d:
