@@ -79,17 +79,18 @@ def normalize(images_u8):
 
 
 def augment(x, gen):
-    """Random crop with 4-pixel zero padding and horizontal flip, per sample."""
-    n = x.shape[0]
+    """Random crop with 4-pixel zero padding and horizontal flip, per sample. The random draws come from gen (a
+    CPU generator) whatever x's device, so that a run on a GPU sees the same crops and flips as on the CPU."""
+    n, dev = x.shape[0], x.device
     pad = F.pad(x, (4, 4, 4, 4))
-    dy = torch.randint(0, 9, (n,), generator=gen)
-    dx = torch.randint(0, 9, (n,), generator=gen)
-    ar = torch.arange(32)
+    dy = torch.randint(0, 9, (n,), generator=gen).to(dev)
+    dx = torch.randint(0, 9, (n,), generator=gen).to(dev)
+    ar = torch.arange(32, device=dev)
     rows = (dy[:, None] + ar)[:, None, :, None]
     cols = (dx[:, None] + ar)[:, None, None, :]
-    ch = torch.arange(3)[None, :, None, None]
-    out = pad[torch.arange(n)[:, None, None, None], ch, rows, cols]
-    flip = torch.rand(n, generator=gen) < 0.5
+    ch = torch.arange(3, device=dev)[None, :, None, None]
+    out = pad[torch.arange(n, device=dev)[:, None, None, None], ch, rows, cols]
+    flip = (torch.rand(n, generator=gen) < 0.5).to(dev)
     return torch.where(flip[:, None, None, None], out.flip(3), out)
 
 
@@ -107,27 +108,55 @@ def load_test_split(args):
     return load_zip(os.path.join(args.data, "test.zip"), os.path.join(args.cache, "test-u8.npz"))
 
 
+def _warmup_cosine(opt, steps_per_epoch, plan):
+    """One epoch of linear warm-up to the set lr, then cosine decay to 0 at plan["epochs"]; plan is read at every
+    step, so a --time-budget run can fix its length after the first epoch (the warm-up does not depend on it)."""
+    def factor(t):
+        if t < steps_per_epoch:
+            return (t + 1) / steps_per_epoch
+        total = max(1, steps_per_epoch * (plan["epochs"] - 1))
+        return 0.5 * (1 + math.cos(math.pi * min(t - steps_per_epoch, total) / total))
+    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+
+def _planned_epochs(args, first_epoch_seconds):
+    """Epochs that fit --time-budget (seconds from the start of training) at the first epoch's pace, training and
+    evaluation, measured under whatever else shares the machine; at least 2, at most --epochs."""
+    fit = int(args.time_budget // first_epoch_seconds)
+    return max(2, min(args.epochs, fit))
+
+
 def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
-    """Trains (resuming from ckpt_path if present); returns the wall seconds of each epoch run now."""
+    """Trains (resuming from ckpt_path if present); returns the wall seconds of each epoch run now. With
+    --time-budget (and --schedule warmup-cosine) args.epochs is the cap and the run fixes its length after its
+    first epoch; the length is kept in the checkpoint and becomes args.epochs."""
     params = [p for m in modules for p in m.parameters()]
-    xtr, ytr = torch.from_numpy(normalize(train[0])), torch.from_numpy(train[1])
+    xtr = torch.from_numpy(normalize(train[0])).to(args.device)
+    ytr = torch.from_numpy(train[1]).to(args.device)
     steps = (len(xtr) + args.batch - 1) // args.batch
     if args.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.wd, nesterov=True)
     else:
         opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.wd)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
-                                                pct_start=0.15)
+    plan = {"epochs": args.epochs}
+    if args.schedule == "onecycle":
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
+                                                    pct_start=0.15)
+    else:
+        sched = _warmup_cosine(opt, steps, plan)
     gen = torch.Generator().manual_seed(args.seed)
-    start, seconds = 0, []
+    start, seconds, began = 0, [], time.time()
     if os.path.exists(ckpt_path):
         ck = _load(ckpt_path)
         for m, sd in zip(modules, ck["modules"]):
             m.load_state_dict(sd)
         opt.load_state_dict(ck["opt"]); gen.set_state(ck["gen"])
         start = ck["epoch"]
+        if args.time_budget and "planned_epochs" in ck:
+            args.epochs = plan["epochs"] = ck["planned_epochs"]
+        planned = ck.get("planned_epochs") or ck["sched"]["total_steps"] // steps
         anneal_from = ck.get("anneal_from")
-        if anneal_from is None and ck["sched"]["total_steps"] != steps * args.epochs:
+        if anneal_from is None and planned != args.epochs:
             # --epochs changed on resume (e.g. a run cut short to fit a CPU budget): keep weights and optimizer
             # state, and anneal the learning rate reached so far to zero by cosine over the remaining epochs
             anneal_from = {"epoch": start, "lr": opt.param_groups[0]["lr"]}
@@ -140,24 +169,30 @@ def run_epochs(args, modules, step_fn, evaluate, ckpt_path, train):
                                                 if anneal_from else ""), flush=True)
     else:
         anneal_from = None
-    for epoch in range(start, args.epochs):
+    epoch = start
+    while epoch < args.epochs:  # not a range: a --time-budget run fixes args.epochs after its first epoch
         for m in modules:
             m.train()
         t0, tot, n = time.time(), 0.0, 0
         order = torch.randperm(len(xtr), generator=gen)
         for i in range(steps):
-            idx = order[i * args.batch:(i + 1) * args.batch]
+            idx = order[i * args.batch:(i + 1) * args.batch].to(args.device)
             loss = step_fn(augment(xtr[idx], gen), ytr[idx])
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            tot += loss.item() * len(idx); n += len(idx)
+            tot += loss.detach() * len(idx); n += len(idx)  # no per-step .item(): it would sync a GPU every step
         seconds.append(time.time() - t0)  # training only: evaluation is not part of an epoch's cost
-        print(f"epoch {epoch + 1}/{args.epochs} loss {tot / n:.4f} {evaluate()} ({seconds[-1]:.0f}s)", flush=True)
+        report = evaluate()
+        if args.time_budget and epoch == 0 and start == 0:
+            args.epochs = plan["epochs"] = _planned_epochs(args, time.time() - began)
+            print(f"time budget {args.time_budget:.0f}s: {args.epochs} epochs planned", flush=True)
+        print(f"epoch {epoch + 1}/{args.epochs} loss {float(tot) / n:.4f} {report} ({seconds[-1]:.0f}s)", flush=True)
         state = {"modules": [m.state_dict() for m in modules], "opt": opt.state_dict(), "sched": sched.state_dict(),
-                 "gen": gen.get_state(), "epoch": epoch + 1}
+                 "gen": gen.get_state(), "epoch": epoch + 1, "planned_epochs": args.epochs}
         if anneal_from is not None:
             state["anneal_from"] = anneal_from
         torch.save(state, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
+        epoch += 1
     return seconds
 
 
@@ -175,34 +210,39 @@ def _cosine_anneal(opt, anneal_from, steps_per_epoch, epochs, state=None):
     return sched
 
 
-def batched(fn, x, batch=500, prepare=normalize):
-    """Runs fn over x in batches; x is uint8 images (normalized here) or, with prepare=None, model inputs."""
+def batched(fn, x, batch=500, prepare=normalize, device="cpu"):
+    """Runs fn over x in batches on device; x is uint8 images (normalized here) or, with prepare=None, model
+    inputs. Returns numpy arrays."""
     prepare = prepare or (lambda a: a)
     with torch.no_grad():
-        outs = [fn(torch.from_numpy(prepare(x[i:i + batch]))) for i in range(0, len(x), batch)]
+        outs = [fn(torch.from_numpy(prepare(x[i:i + batch])).to(device)) for i in range(0, len(x), batch)]
     if isinstance(outs[0], tuple):
-        return tuple(torch.cat(o).numpy() for o in zip(*outs))
-    return torch.cat(outs).numpy()
+        return tuple(torch.cat(o).cpu().numpy() for o in zip(*outs))
+    return torch.cat(outs).cpu().numpy()
 
 
 def baseline(args):
     train, val = splits(args)
     out = os.path.join(args.build, "baseline")
     os.makedirs(out, exist_ok=True)
-    net = ResNet32()
+    net = ResNet32().to(args.device)
 
     def step(x, y):
         return F.cross_entropy(net(x), y)
 
     def evaluate():
         net.eval()
-        return f"val acc {(batched(net, val[0]).argmax(1) == val[1]).mean():.4f}"
+        return f"val acc {(batched(net, val[0], device=args.device).argmax(1) == val[1]).mean():.4f}"
 
-    run_epochs(args, [net], step, evaluate, os.path.join(out, "checkpoint.pt"), train)
+    seconds = run_epochs(args, [net], step, evaluate, os.path.join(out, "checkpoint.pt"), train)
+    net.cpu()
     torch.save(net.state_dict(), os.path.join(out, "resnet32.pt"))
+    if args.train_only:
+        return
     net.eval()
     metrics = {"command": "/usr/bin/python3 models/cifar10/train.py " + " ".join(sys.argv[1:]),
-               "validation_accuracy": float((batched(net, val[0]).argmax(1) == val[1]).mean())}
+               "validation_accuracy": float((batched(net, val[0]).argmax(1) == val[1]).mean()),
+               "epochs": args.epochs, "seconds_per_epoch_run_by_this_command": [round(t, 1) for t in seconds]}
     if args.report_test:
         xte, yte = load_test_split(args)
         metrics["test_accuracy"] = float((batched(net, xte).argmax(1) == yte).mean())
@@ -236,14 +276,15 @@ def distillation_loss(student_logits, teacher_logits, t):
 
 
 def predict(edge, cloud, images_u8, batch=500):
-    """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, batched so
-    that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
+    """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, on the modules'
+    device, batched so that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
     edge.eval(); cloud.eval()
+    device = next(edge.parameters()).device
     exits, finals = [], []
     with torch.no_grad():
         for i in range(0, len(images_u8), batch):
-            e, f = edge(torch.from_numpy(normalize(images_u8[i:i + batch])))
-            exits.append(e); finals.append(cloud(f))
+            e, f = edge(torch.from_numpy(normalize(images_u8[i:i + batch])).to(device))
+            exits.append(e.cpu()); finals.append(cloud(f).cpu())
     return torch.cat(exits).numpy(), torch.cat(finals).numpy()
 
 
@@ -296,9 +337,13 @@ def hybrid(args):
         e, c = predict(edge, cloud, val[0])
         return f"val exit/cloud acc {(e.argmax(1) == val[1]).mean():.4f}/{(c.argmax(1) == val[1]).mean():.4f}"
 
+    edge.to(args.device); cloud.to(args.device); base.to(args.device)
     seconds = run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
+    edge.cpu(); cloud.cpu(); base.cpu()
     torch.save({"edge": edge.state_dict(), "cloud": cloud.state_dict()}, os.path.join(build, "hybrid.pt"))
     print("trained", variant, flush=True)
+    if args.train_only:
+        return
 
     # what is exported is what is evaluated: exact quantized weights, eval mode
     freeze_quantized(edge)
@@ -393,6 +438,15 @@ def main():
     ap.add_argument("--val-size", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda (default: %(default)s); "
+                                                    "freezing, calibration and export always run on the CPU")
+    ap.add_argument("--schedule", choices=["onecycle", "warmup-cosine"], default="onecycle",
+                    help="learning rate: one-cycle (15%% warm-up) or one epoch of linear warm-up then cosine to 0")
+    ap.add_argument("--time-budget", type=float, default=0.0,
+                    help="seconds of training: after its first epoch the run fixes its length to what fits, at most "
+                         "--epochs (needs --schedule warmup-cosine; 0: off)")
+    ap.add_argument("--train-only", action="store_true",
+                    help="stop after training (weights in <build>); rerun with the same --epochs to evaluate/export")
     ap.add_argument("--limit-train", type=int, default=0)
     ap.add_argument("--report-test", action="store_true", help="evaluate the final baseline on test.zip")
     ap.add_argument("--max-drop", type=float, default=0.002,
@@ -408,11 +462,15 @@ def main():
     ap.add_argument("--init-from", help="hybrid: start from these trained edge/cloud weights (a hybrid.pt) instead of "
                                         "the baseline's; the run's own checkpoint still takes precedence")
     args = ap.parse_args()
+    if args.time_budget and args.schedule != "warmup-cosine":
+        ap.error("--time-budget needs --schedule warmup-cosine (one-cycle's warm-up depends on the run's length)")
     defaults = {"baseline": ("sgd", 0.1, 5e-4), "hybrid": ("adam", 1e-3, 0.0)}[args.mode]
     args.optimizer = args.optimizer or defaults[0]
     args.lr = args.lr if args.lr is not None else defaults[1]
     args.wd = args.wd if args.wd is not None else defaults[2]
     torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True  # fixed input shapes: pick the fastest convolution algorithms once
     torch.manual_seed(args.seed)
     (baseline if args.mode == "baseline" else hybrid)(args)
 
