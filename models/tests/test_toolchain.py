@@ -188,6 +188,35 @@ class ResNetVariantsTest(unittest.TestCase):
         self.assertGreater(c10.distillation_loss(torch.zeros(4, 10), t, 4.0).item(), 0.0)
 
 
+class ScheduleTest(unittest.TestCase):
+    """models/cifar10/train.py's warm-up + cosine schedule and --time-budget planning (GPU runs)."""
+
+    def test_warmup_then_cosine_to_zero_at_the_planned_epoch_count(self):
+        c10 = _load_cifar_train()
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        plan = {"epochs": 100}  # the cap; the run fixes its length after the first epoch
+        sched = c10._warmup_cosine(opt, 10, plan)
+        lrs = []
+        for _ in range(10):
+            lrs.append(opt.param_groups[0]["lr"]); opt.step(); sched.step()
+        self.assertAlmostEqual(lrs[0], 0.01, places=9)
+        self.assertEqual(lrs, sorted(lrs))  # linear warm-up, independent of the plan
+        plan["epochs"] = 3
+        rest = []
+        for _ in range(25):
+            rest.append(opt.param_groups[0]["lr"]); opt.step(); sched.step()
+        self.assertAlmostEqual(rest[0], 0.1, places=9)  # cosine starts at the set lr
+        self.assertAlmostEqual(rest[10], 0.05, places=9)  # half-way through the 20 cosine steps
+        self.assertEqual(rest[20:], [0.0] * 5)  # and stays at 0 past the planned end
+
+    def test_time_budget_plans_what_fits_within_bounds(self):
+        c10 = _load_cifar_train()
+        args = argparse.Namespace(time_budget=100.0, epochs=50)
+        self.assertEqual(c10._planned_epochs(args, 20.0, 8.0), 11)  # 1 + (100 - 20) // 8
+        self.assertEqual(c10._planned_epochs(args, 90.0, 30.0), 2)  # at least 2: warm-up then cosine
+        self.assertEqual(c10._planned_epochs(args, 1.0, 0.1), 50)  # at most --epochs
+
+
 class TrainingSmokeTest(unittest.TestCase):
     def test_short_training_run_exports_both_partitions(self):
         with tempfile.TemporaryDirectory() as d:
