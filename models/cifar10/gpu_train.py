@@ -2,7 +2,7 @@
 """Trains the CIFAR-10 baseline, then every hybrid variant, on one GPU within a wall-clock budget; export stays on
 the CPU (train.py rerun with the planned --epochs resumes at the last epoch, then freezes, calibrates, exports).
 
-    python3 models/cifar10/gpu_train.py --archive .gpu/train.tar.xz --work /tmp/hf --out "$OUT" --budget 520
+    python3 models/cifar10/gpu_train.py --archive .gpu/train.tar.xz --work /tmp/hf --out "$OUT" --budget 560
 
 --archive: train.zip's JPEGs as a tar.xz (<class>/<nnnn>.jpg; 15 MB instead of 51: xz shares the JPEG headers that
 zip compresses per file), made here by
@@ -26,7 +26,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train import CLASSES  # noqa: E402
+from train import CLASSES, save_cache  # noqa: E402
 
 # the recipe of s2b3-b1 1.4.0 (docs/results.md), for every variant: Bi-Real shortcuts, 4x4-pooled exit,
 # distillation from the baseline into both heads
@@ -48,8 +48,7 @@ def write_cache(archive, cache_dir):
     with Pool(min(16, os.cpu_count() or 1)) as pool:
         x = np.stack(pool.map(_decode, [b for _, b in items], chunksize=500))
     y = np.array([CLASSES.index(name.split("/")[-2]) for name, _ in items], dtype=np.int64)
-    os.makedirs(cache_dir, exist_ok=True)
-    np.savez(os.path.join(cache_dir, "train-u8.npz"), x=x, y=y)
+    save_cache(os.path.join(cache_dir, "train-u8.npz"), x, y)
     return hashlib.sha256(x.tobytes()).hexdigest()[:16], len(y)
 
 
@@ -57,7 +56,8 @@ def train_cmd(args, mode, budget, cap, extra):
     return [sys.executable, "-u", os.path.join(HERE, "train.py"), mode, "--device", args.device,
             "--schedule", "warmup-cosine", "--time-budget", f"{budget:.0f}", "--epochs", str(cap), "--threads", "1",
             "--train-only", "--cache", os.path.join(args.work, "cache"), "--build", os.path.join(args.work, "build"),
-            "--out", os.path.join(args.work, "artifacts"), "--data", os.path.join(args.work, "no-test-data")] + args.train_args.split() + extra
+            "--out", os.path.join(args.work, "artifacts"), "--data", os.path.join(args.work, "no-test-data")
+            ] + args.train_args.split() + extra
 
 
 def run_all(cmds, logs, hard_deadline):
@@ -80,8 +80,8 @@ def pack(args, logs):
     """<out>/checkpoints.tar.partNN: every checkpoint.pt and log; if over 60 MiB in all, the non-main variants'
     optimizer state is dropped (their weights-only hybrid.pt travels instead)."""
     build = os.path.join(args.work, "build")
-    files = [os.path.join(build, d, f) for d in sorted(os.listdir(build))
-             for f in ("checkpoint.pt",) if os.path.exists(os.path.join(build, d, f))]
+    files = [os.path.join(build, d, "checkpoint.pt") for d in sorted(os.listdir(build))
+             if os.path.exists(os.path.join(build, d, "checkpoint.pt"))]
     if sum(os.path.getsize(f) for f in files) > 60 * 2 ** 20:
         files = [f for f in files if "/baseline/" in f or f"/{args.main}/" in f]
         files += [os.path.join(build, v, "hybrid.pt") for v in VARIANTS

@@ -62,12 +62,17 @@ def load_zip(path, cache):
             xs.append(np.array(Image.open(io.BytesIO(z.read(name))).convert("RGB")))
             ys.append(CLASSES.index(cls))
     x, y = np.stack(xs), np.array(ys, dtype=np.int64)
+    save_cache(cache, x, y)
+    return x, y
+
+
+def save_cache(cache, x, y):
+    """Writes decoded images (N,32,32,3) uint8 and labels (N,) int64 where load_zip looks first."""
     os.makedirs(os.path.dirname(cache), exist_ok=True)
     # write then rename: a concurrent run never reads a half-written cache
     tmp = f"{cache}.{os.getpid()}.tmp.npz"
     np.savez(tmp, x=x, y=y)
     os.replace(tmp, cache)
-    return x, y
 
 
 def normalize(images_u8):
@@ -287,13 +292,11 @@ def predict(edge, cloud, images_u8, batch=500):
     """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, on the modules'
     device, batched so that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
     edge.eval(); cloud.eval()
-    device = next(edge.parameters()).device
-    exits, finals = [], []
-    with torch.no_grad():
-        for i in range(0, len(images_u8), batch):
-            e, f = edge(torch.from_numpy(normalize(images_u8[i:i + batch])).to(device))
-            exits.append(e.cpu()); finals.append(cloud(f).cpu())
-    return torch.cat(exits).numpy(), torch.cat(finals).numpy()
+
+    def both_heads(x):
+        exit_logits, features = edge(x)
+        return exit_logits, cloud(features)
+    return batched(both_heads, images_u8, batch, device=next(edge.parameters()).device)
 
 
 def hybrid(args):
