@@ -299,6 +299,99 @@ def predict(edge, cloud, images_u8, batch=500):
     return batched(both_heads, images_u8, batch, device=next(edge.parameters()).device)
 
 
+def exit_parameters(edge):
+    """The early exit's parameters (branch, BN, FC): what --train exit trains."""
+    return [p for m in (edge.exit_branch, edge.exit_bn, edge.exit_fc) for p in m.parameters()]
+
+
+def frozen_features(args, edge, cloud, images_u8, path, augmented, gen):
+    """Features at the cut (N,C,H,W) float16 and the cloud's logits (N,classes) float32 of the frozen backbone and
+    cloud (eval mode) for one (augmented) copy of images_u8, cached at path: the backbone runs once per copy, not once
+    per epoch. float16 keeps 45,000 s2b3 copies at 737 MB each; the exit is trained on float32 upcasts."""
+    if os.path.exists(path):
+        d = np.load(path)
+        return d["features"], d["cloud_logits"]
+    edge.eval(); cloud.eval()
+    x = torch.from_numpy(normalize(images_u8))
+    feats, logits = [], []
+    with torch.no_grad():
+        for i in range(0, len(x), 500):
+            xb = augment(x[i:i + 500], gen) if augmented else x[i:i + 500]
+            f = edge.backbone(xb.to(args.device))
+            feats.append(f.half().cpu().numpy()); logits.append(cloud(f).cpu().numpy())
+    feats, logits = np.concatenate(feats), np.concatenate(logits)
+    np.savez(path + ".tmp.npz", features=feats, cloud_logits=logits)
+    os.replace(path + ".tmp.npz", path)
+    return feats, logits
+
+
+def train_exit_only(args, edge, cloud, train, val, build):
+    """--train exit: trains only the early exit (branch, BN, FC) on the frozen backbone and cloud of --init-from.
+
+    The backbone's features of --feature-copies augmented copies of the training split, and the cloud's logits on them
+    (the exit's distillation teacher: an exit that agrees with the cloud where it is confident costs the hybrid
+    nothing when it answers), are computed once and cached in <build>/exit-features/; epoch e trains on copy
+    e mod copies. Resumable (<build>/exit-checkpoint.pt). Returns the wall seconds of each epoch run now."""
+    if not args.init_from:
+        sys.exit("--train exit needs --init-from: the trained edge backbone and cloud whose exit it trains")
+    for p in list(edge.parameters()) + list(cloud.parameters()):
+        p.requires_grad_(False)
+    params = exit_parameters(edge)
+    for p in params:
+        p.requires_grad_(True)
+    edge.to(args.device); cloud.to(args.device)
+    cache = os.path.join(build, "exit-features")
+    os.makedirs(cache, exist_ok=True)
+    gen = torch.Generator().manual_seed(args.seed)
+    copies = [frozen_features(args, edge, cloud, train[0], os.path.join(cache, f"train-{k}.npz"), True, gen)
+              for k in range(args.feature_copies)]
+    vf, vc = frozen_features(args, edge, cloud, val[0], os.path.join(cache, "val.npz"), False, gen)
+    ytr = torch.from_numpy(train[1])
+    steps = (len(ytr) + args.batch - 1) // args.batch
+    opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.wd)
+    sched = _warmup_cosine(opt, steps, {"epochs": args.epochs})
+    ckpt, start, seconds = os.path.join(build, "exit-checkpoint.pt"), 0, []
+    if os.path.exists(ckpt):
+        ck = _load(ckpt)
+        edge.load_state_dict(ck["edge"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+        gen.set_state(ck["gen"]); start = ck["epoch"]
+        print(f"resumed after epoch {start}", flush=True)
+
+    def exit_logits(features):
+        return edge.early_exit(torch.from_numpy(features.astype(np.float32)).to(args.device))
+
+    for epoch in range(start, args.epochs):
+        t0, tot = time.time(), 0.0
+        feats, teacher = copies[epoch % len(copies)]
+        edge.eval()  # the backbone's BN statistics stay those of the trained model
+        for m in (edge.exit_branch, edge.exit_bn, edge.exit_fc):
+            m.train()
+        order = torch.randperm(len(ytr), generator=gen).numpy()
+        for i in range(steps):
+            idx = np.sort(order[i * args.batch:(i + 1) * args.batch])  # sorted: faster fancy indexing of the cache
+            logits = exit_logits(feats[idx])
+            y = ytr[idx].to(args.device)
+            loss = F.cross_entropy(logits, y)
+            if args.distill_t > 0:
+                t = torch.from_numpy(teacher[idx]).to(args.device)
+                loss = (1 - args.distill_weight) * loss + args.distill_weight * distillation_loss(logits, t,
+                                                                                                 args.distill_t)
+            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            tot += float(loss) * len(idx)
+        seconds.append(time.time() - t0)
+        edge.eval()
+        with torch.no_grad():
+            ve = torch.cat([exit_logits(vf[i:i + 1000]) for i in range(0, len(vf), 1000)]).cpu().numpy()
+        print(f"epoch {epoch + 1}/{args.epochs} (copy {epoch % len(copies)}) loss {tot / len(ytr):.4f} "
+              f"val exit/cloud acc {(ve.argmax(1) == val[1]).mean():.4f}/{(vc.argmax(1) == val[1]).mean():.4f} "
+              f"({seconds[-1]:.0f}s)", flush=True)
+        torch.save({"edge": edge.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "gen": gen.get_state(), "epoch": epoch + 1}, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+    edge.cpu(); cloud.cpu()
+    return seconds
+
+
 def hybrid(args):
     """Fine-tunes one variant from the baseline, then freezes, calibrates (validation), evaluates (test), exports."""
     train, val = splits(args)
@@ -306,7 +399,9 @@ def hybrid(args):
     build = os.path.join(args.build, variant)
     os.makedirs(build, exist_ok=True)
     cut = CUTS[args.cut]
-    edge, cloud = HybridEdge(cut, args.bits, exit_pool=args.exit_pool, shortcuts=args.shortcuts), HybridCloud(cut)
+    edge = HybridEdge(cut, args.bits, exit_pool=args.exit_pool, shortcuts=args.shortcuts,
+                      exit_blocks=args.exit_blocks, exit_bits=args.exit_bits)
+    cloud = HybridCloud(cut)
     ckpt = os.path.join(build, "checkpoint.pt")
     baseline_path = args.baseline or os.path.join(args.build, "baseline", "resnet32.pt")
     if not os.path.exists(baseline_path):
@@ -324,7 +419,8 @@ def hybrid(args):
             edge.load_state_dict(kept, strict=False)
             fresh = sorted(set(own) - set(kept))
             if fresh:
-                print("init-from: newly initialized (other shape, e.g. --exit-pool):", ", ".join(fresh), flush=True)
+                print("init-from: newly initialized (other shape or new, e.g. --exit-pool, --exit-blocks):",
+                      ", ".join(fresh), flush=True)
             cloud.load_state_dict(start["cloud"])
         else:
             init_hybrid_from_baseline(edge, cloud, base)
@@ -348,9 +444,12 @@ def hybrid(args):
         e, c = predict(edge, cloud, val[0])
         return f"val exit/cloud acc {(e.argmax(1) == val[1]).mean():.4f}/{(c.argmax(1) == val[1]).mean():.4f}"
 
-    edge.to(args.device); cloud.to(args.device); base.to(args.device)
-    seconds = run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
-    edge.cpu(); cloud.cpu(); base.cpu()
+    if args.train == "exit":
+        seconds = train_exit_only(args, edge, cloud, train, val, build)
+    else:
+        edge.to(args.device); cloud.to(args.device); base.to(args.device)
+        seconds = run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
+        edge.cpu(); cloud.cpu(); base.cpu()
     torch.save({"edge": edge.state_dict(), "cloud": cloud.state_dict()}, os.path.join(build, "hybrid.pt"))
     print("trained", variant, flush=True)
     if args.train_only:
@@ -370,10 +469,23 @@ def hybrid(args):
                 "seconds_per_epoch": [round(t, 1) for t in seconds], "threads": args.threads,
                 "train_images": int(len(train[1])), "batch": args.batch, "optimizer": args.optimizer, "lr": args.lr,
                 "wd": args.wd, "exit_weight": args.exit_weight, "exit_pool": args.exit_pool, "seed": args.seed,
-                "shortcuts": args.shortcuts, "distill_t": args.distill_t,
+                "shortcuts": args.shortcuts, "exit_blocks": args.exit_blocks,
+                "exit_bits": args.exit_bits or args.bits if args.exit_blocks else None, "trained": args.train,
+                "distill_teacher": "cloud" if args.train == "exit" else "baseline", "distill_t": args.distill_t,
                 "distill_weight": args.distill_weight if args.distill_t > 0 else 0.0,
                 "init_from": _repo_path(args.init_from) if args.init_from else None}
     write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
+
+
+class _Calls(torch.nn.Module):
+    """A module whose forward is fn (a bound method of `owner`): count_macs of one part of a model."""
+
+    def __init__(self, fn, owner):
+        super().__init__()
+        self.owner, self.fn = owner, fn
+
+    def forward(self, x):
+        return self.fn(x)
 
 
 def write_artifacts(args, variant, edge, cloud, threshold, val, test, test_images, baseline_accuracy, training):
@@ -386,12 +498,13 @@ def write_artifacts(args, variant, edge, cloud, threshold, val, test, test_image
     with torch.no_grad():
         _, feats = edge(example)
     edge_macs = count_macs(edge, example)
-    exit_macs = edge.exit_fc.in_features * edge.exit_fc.out_features
+    exit_macs = count_macs(_Calls(edge.early_exit, edge), feats)
     cloud_macs = count_macs(cloud, feats)
     # the same network without its early exit, every layer in full precision = the ResNet-32 baseline
-    reference = sum(edge_macs.values()) - exit_macs + sum(cloud_macs.values())
+    reference = sum(edge_macs.values()) - sum(exit_macs.values()) + sum(cloud_macs.values())
     assert reference == sum(count_macs(ResNet32(), example).values()), "edge backbone + cloud must be ResNet-32"
-    macs = {"edge": {str(k): v for k, v in sorted(edge_macs.items())}, "edge_exit_fp32": exit_macs,
+    macs = {"edge": {str(k): v for k, v in sorted(edge_macs.items())}, "edge_exit_fp32": exit_macs.get(32, 0),
+            "edge_exit": {str(k): v for k, v in sorted(exit_macs.items())},
             "cloud": {str(k): v for k, v in sorted(cloud_macs.items())}, "reference_fp32": reference}
     common = {
         "model": model, "version": args.version, "labels": CLASSES,
@@ -438,6 +551,17 @@ def main():
     ap.add_argument("--exit-pool", type=int, default=1, choices=[1, 2, 4],
                     help="hybrid: the early exit pools the cut's features to an N x N grid before its FC (default 1: "
                          "global average pool)")
+    ap.add_argument("--exit-blocks", type=int, default=0,
+                    help="hybrid: quantized blocks in the early exit's own branch before its pool and FC (default 0: "
+                         "the paper's pool + FC on the backbone's features)")
+    ap.add_argument("--exit-bits", type=int, choices=[1, 2, 4, 8], default=None,
+                    help="hybrid: bit-width of the exit branch's convolutions (default: --bits)")
+    ap.add_argument("--train", choices=["all", "exit"], default="all",
+                    help="hybrid: train edge and cloud jointly (all), or only the early exit on the frozen edge "
+                         "backbone and cloud of --init-from, distilled from that cloud (exit)")
+    ap.add_argument("--feature-copies", type=int, default=4,
+                    help="hybrid, --train exit: augmented copies of the training split whose frozen features are "
+                         "cached (default: %(default)s)")
     ap.add_argument("--shortcuts", choices=["block", "conv"], default="block",
                     help="hybrid: a shortcut around each quantized block (the paper's) or around each quantized "
                          "convolution (Bi-Real Net); same weights and MACs (default: %(default)s)")

@@ -101,23 +101,40 @@ class HybridEdge(nn.Module):
     The early exit is BN, ReLU, an average pool to exit_pool x exit_pool and a fully connected layer. exit_pool=1 is a
     global pool (C inputs to the FC); a larger grid keeps where in the image a feature fired (C*exit_pool^2 inputs),
     which a shallow exit needs far more than the final classifier does, for exit_pool^2 times the exit's few MACs.
+    exit_blocks > 0 puts that many quantized blocks (exit_bits-bit, per-convolution shortcuts; the first halves the
+    grid and doubles the channels, as the next stage of the backbone would) in front of the exit's BN/pool/FC: an
+    exit branch (Teerapittayanon et al., BranchyNet, ICPR 2016) of k-bit MACs, cheap beside the cloud's
+    full-precision ones, whose features are the exit's own rather than the backbone's.
     shortcuts: see QuantBlock."""
 
-    def __init__(self, cut, bits, classes=10, exit_pool=1, shortcuts="block"):
+    def __init__(self, cut, bits, classes=10, exit_pool=1, shortcuts="block", exit_blocks=0, exit_bits=None):
         super().__init__()
         specs = _block_specs()[:cut]
         self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         self.blocks = nn.Sequential(*[QuantBlock(*s, bits=bits, shortcuts=shortcuts) for s in specs])
         width = specs[-1][1]
+        branch_width = 2 * width if exit_blocks else width
+        exit_bits = exit_bits or bits
+        self.exit_branch = nn.Sequential(*[
+            QuantBlock(width if i == 0 else branch_width, branch_width, 2 if i == 0 else 1, exit_bits, shortcuts="conv")
+            for i in range(exit_blocks)])
         self.exit_pool = exit_pool
-        self.exit_bn = nn.BatchNorm2d(width)
-        self.exit_fc = nn.Linear(width * exit_pool * exit_pool, classes)
+        self.exit_bn = nn.BatchNorm2d(branch_width)
+        self.exit_fc = nn.Linear(branch_width * exit_pool * exit_pool, classes)
+
+    def backbone(self, x):
+        """image (N,3,32,32) -> features at the cut (N,C,H,W)."""
+        return self.blocks(F.relu(self.bn1(self.conv1(x))))
+
+    def early_exit(self, f):
+        """features at the cut (N,C,H,W) -> exit logits (N,classes)."""
+        z = F.relu(self.exit_bn(self.exit_branch(f)))
+        return self.exit_fc(F.adaptive_avg_pool2d(z, self.exit_pool).flatten(1))
 
     def forward(self, x):
-        f = self.blocks(F.relu(self.bn1(self.conv1(x))))
-        exit_logits = self.exit_fc(F.adaptive_avg_pool2d(F.relu(self.exit_bn(f)), self.exit_pool).flatten(1))
-        return exit_logits, f
+        f = self.backbone(x)
+        return self.early_exit(f), f
 
 
 class HybridCloud(nn.Module):

@@ -155,6 +155,62 @@ class CifarExportTest(unittest.TestCase):
             self.assertEqual(rows[1].split(",")[:3], ["0", str(labels[0]), str(te[0].argmax())])
 
 
+class ExitBranchTest(unittest.TestCase):
+    """--exit-blocks / --exit-bits (a k-bit branch in front of the exit's FC) and --train exit (frozen backbone)."""
+
+    def test_exit_branch_macs_are_accounted_to_the_exit_not_the_reference(self):
+        c10 = _load_cifar_train()
+        from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge
+        edge, cloud = HybridEdge(CUTS["s2b3"], 1, exit_pool=4, exit_blocks=2, exit_bits=4), HybridCloud(CUTS["s2b3"])
+        freeze_quantized(edge)
+        x = torch.randn(2, 3, 32, 32)
+        edge.eval()
+        with torch.no_grad():
+            e, f = edge(x)
+            self.assertTrue(torch.equal(e, edge.early_exit(edge.backbone(x))))
+        rng = np.random.RandomState(0)
+        images = rng.randint(0, 256, (6, 32, 32, 3)).astype(np.uint8)
+        labels = rng.randint(0, 10, 6)
+        te, tc = c10.predict(edge, cloud, images)
+        with tempfile.TemporaryDirectory() as d:
+            args = argparse.Namespace(out=d, version="0.0.1", val_size=6, seed=0, max_drop=0.002, cut="s2b3", bits=1)
+            c10.write_artifacts(args, "s2b3-b1", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
+                                {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+            meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(d, "s2b3-b1", "edge.onnx"))
+                               .metadata_props}["hybridfog"])
+        macs = meta["macs"]
+        # branch: 3x3 convs 32->64 (stride 2, 8x8 out) and 64->64, twice over two blocks; 1x1 shortcut 32->64 in fp32
+        branch_4bit = 8 * 8 * 9 * (32 * 64 + 3 * 64 * 64)
+        self.assertEqual(macs["edge_exit"], {"4": branch_4bit, "32": 8 * 8 * 32 * 64 + 64 * 4 * 4 * 10})
+        self.assertEqual(macs["edge_exit_fp32"], macs["edge_exit"]["32"])
+        self.assertEqual(macs["edge"]["4"], branch_4bit)
+        self.assertEqual(macs["reference_fp32"], sum(count_macs(c10.ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
+
+    def test_exit_only_training_changes_the_exit_alone_and_resumes(self):
+        c10 = _load_cifar_train()
+        from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge
+        torch.manual_seed(0)
+        edge = HybridEdge(CUTS["s2b3"], 1, exit_pool=4, shortcuts="conv", exit_blocks=1, exit_bits=4)
+        cloud = HybridCloud(CUTS["s2b3"])
+        before = {k: v.clone() for k, v in list(edge.state_dict().items()) + [("cloud." + k, v) for k, v in
+                                                                           cloud.state_dict().items()]}
+        rng = np.random.RandomState(0)
+        train = (rng.randint(0, 256, (64, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 64))
+        val = (rng.randint(0, 256, (16, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 16))
+        with tempfile.TemporaryDirectory() as d:
+            args = argparse.Namespace(init_from="x.pt", device="cpu", feature_copies=2, seed=0, batch=32, lr=1e-2,
+                                      wd=0.0, epochs=3, distill_t=4.0, distill_weight=0.7)
+            self.assertEqual(len(c10.train_exit_only(args, edge, cloud, train, val, d)), 3)
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "exit-features"))),
+                             ["train-0.npz", "train-1.npz", "val.npz"])
+            after = dict(list(edge.state_dict().items()) + [("cloud." + k, v) for k, v in cloud.state_dict().items()])
+            changed = {k for k in before if not torch.equal(before[k], after[k])}
+            self.assertTrue(changed)
+            self.assertTrue(all(k.startswith(("exit_branch.", "exit_bn.", "exit_fc.")) for k in changed), changed)
+            args.epochs = 4  # resumes after epoch 3 from <build>/exit-checkpoint.pt: one more epoch
+            self.assertEqual(len(c10.train_exit_only(args, edge, cloud, train, val, d)), 1)
+
+
 class ResNetVariantsTest(unittest.TestCase):
     def test_per_convolution_shortcuts_keep_weights_and_macs_but_change_the_function(self):
         from hybridfog_models.resnet import CUTS, HybridEdge
