@@ -288,6 +288,15 @@ def distillation_loss(student_logits, teacher_logits, t):
                     reduction="batchmean") * (t * t)
 
 
+def distilled_cross_entropy(args, logits, y, teacher):
+    """One head's loss: (1 - w)·CE + w·distillation from teacher's logits (w = --distill-weight, T = --distill-t);
+    plain CE when teacher is None."""
+    ce = F.cross_entropy(logits, y)
+    if teacher is None:
+        return ce
+    return (1 - args.distill_weight) * ce + args.distill_weight * distillation_loss(logits, teacher, args.distill_t)
+
+
 def predict(edge, cloud, images_u8, batch=500):
     """uint8 (N,32,32,3) -> exit logits (N,10), cloud logits (N,10), both float32 numpy; eval mode, on the modules'
     device, batched so that the features of all N samples are never held at once (s1: 64 KiB per sample)."""
@@ -299,9 +308,9 @@ def predict(edge, cloud, images_u8, batch=500):
     return batched(both_heads, images_u8, batch, device=next(edge.parameters()).device)
 
 
-def exit_parameters(edge):
-    """The early exit's parameters (branch, BN, FC): what --train exit trains."""
-    return [p for m in (edge.exit_branch, edge.exit_bn, edge.exit_fc) for p in m.parameters()]
+def exit_modules(edge):
+    """The early exit's modules (branch, BN, FC): what --train exit trains."""
+    return edge.exit_branch, edge.exit_bn, edge.exit_fc
 
 
 def frozen_features(args, edge, cloud, images_u8, path, augmented, gen):
@@ -336,7 +345,7 @@ def train_exit_only(args, edge, cloud, train, val, build):
         sys.exit("--train exit needs --init-from: the trained edge backbone and cloud whose exit it trains")
     for p in list(edge.parameters()) + list(cloud.parameters()):
         p.requires_grad_(False)
-    params = exit_parameters(edge)
+    params = [p for m in exit_modules(edge) for p in m.parameters()]
     for p in params:
         p.requires_grad_(True)
     edge.to(args.device); cloud.to(args.device)
@@ -364,18 +373,14 @@ def train_exit_only(args, edge, cloud, train, val, build):
         t0, tot = time.time(), 0.0
         feats, teacher = copies[epoch % len(copies)]
         edge.eval()  # the backbone's BN statistics stay those of the trained model
-        for m in (edge.exit_branch, edge.exit_bn, edge.exit_fc):
+        for m in exit_modules(edge):
             m.train()
         order = torch.randperm(len(ytr), generator=gen).numpy()
         for i in range(steps):
             idx = np.sort(order[i * args.batch:(i + 1) * args.batch])  # sorted: faster fancy indexing of the cache
             logits = exit_logits(feats[idx])
-            y = ytr[idx].to(args.device)
-            loss = F.cross_entropy(logits, y)
-            if args.distill_t > 0:
-                t = torch.from_numpy(teacher[idx]).to(args.device)
-                loss = (1 - args.distill_weight) * loss + args.distill_weight * distillation_loss(logits, t,
-                                                                                                 args.distill_t)
+            t = torch.from_numpy(teacher[idx]).to(args.device) if args.distill_t > 0 else None
+            loss = distilled_cross_entropy(args, logits, ytr[idx].to(args.device), t)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             tot += float(loss) * len(idx)
         seconds.append(time.time() - t0)
@@ -426,10 +431,7 @@ def hybrid(args):
             init_hybrid_from_baseline(edge, cloud, base)
 
     def head_loss(logits, y, teacher):
-        ce = F.cross_entropy(logits, y)
-        if teacher is None:
-            return ce
-        return (1 - args.distill_weight) * ce + args.distill_weight * distillation_loss(logits, teacher, args.distill_t)
+        return distilled_cross_entropy(args, logits, y, teacher)
 
     def step(x, y):
         teacher = None

@@ -117,6 +117,18 @@ def _load_cifar_train():
     return module
 
 
+def _export_random(c10, edge, cloud, bits, samples, out):
+    """Runs write_artifacts for an s2b3 variant on `samples` random images into out; returns images, labels, exit logits."""
+    rng = np.random.RandomState(0)
+    images = rng.randint(0, 256, (samples, 32, 32, 3)).astype(np.uint8)
+    labels = rng.randint(0, 10, samples)
+    te, tc = c10.predict(edge, cloud, images)
+    args = argparse.Namespace(out=out, version="0.0.1", val_size=samples, seed=0, max_drop=0.002, cut="s2b3", bits=bits)
+    c10.write_artifacts(args, f"s2b3-b{bits}", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
+                        {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+    return images, labels, te
+
+
 class CifarExportTest(unittest.TestCase):
     """models/cifar10/train.py's export on an untrained variant and random images (no data set needed)."""
 
@@ -125,14 +137,8 @@ class CifarExportTest(unittest.TestCase):
         from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge
         edge, cloud = HybridEdge(CUTS["s2b3"], 2), HybridCloud(CUTS["s2b3"])
         freeze_quantized(edge)
-        rng = np.random.RandomState(0)
-        images = rng.randint(0, 256, (12, 32, 32, 3)).astype(np.uint8)
-        labels = rng.randint(0, 10, 12)
-        te, tc = c10.predict(edge, cloud, images)
         with tempfile.TemporaryDirectory() as d:
-            args = argparse.Namespace(out=d, version="0.0.1", val_size=12, seed=0, max_drop=0.002, cut="s2b3", bits=2)
-            c10.write_artifacts(args, "s2b3-b2", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
-                                {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+            images, labels, te = _export_random(c10, edge, cloud, 2, 12, d)
             out = os.path.join(d, "s2b3-b2")
             meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(out, "edge.onnx")).metadata_props}["hybridfog"])
             self.assertEqual(meta["model"], "cifar10-resnet32-s2b3-b2")
@@ -166,16 +172,9 @@ class ExitBranchTest(unittest.TestCase):
         x = torch.randn(2, 3, 32, 32)
         edge.eval()
         with torch.no_grad():
-            e, f = edge(x)
-            self.assertTrue(torch.equal(e, edge.early_exit(edge.backbone(x))))
-        rng = np.random.RandomState(0)
-        images = rng.randint(0, 256, (6, 32, 32, 3)).astype(np.uint8)
-        labels = rng.randint(0, 10, 6)
-        te, tc = c10.predict(edge, cloud, images)
+            self.assertTrue(torch.equal(edge(x)[0], edge.early_exit(edge.backbone(x))))
         with tempfile.TemporaryDirectory() as d:
-            args = argparse.Namespace(out=d, version="0.0.1", val_size=6, seed=0, max_drop=0.002, cut="s2b3", bits=1)
-            c10.write_artifacts(args, "s2b3-b1", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
-                                {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+            _export_random(c10, edge, cloud, 1, 6, d)
             meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(d, "s2b3-b1", "edge.onnx"))
                                .metadata_props}["hybridfog"])
         macs = meta["macs"]
