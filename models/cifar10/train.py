@@ -313,85 +313,120 @@ def exit_modules(edge):
     return edge.exit_branch, edge.exit_bn, edge.exit_fc
 
 
-def frozen_features(args, edge, cloud, images_u8, path, augmented, gen):
-    """Features at the cut (N,C,H,W) float16 and the cloud's logits (N,classes) float32 of the frozen backbone and
-    cloud (eval mode) for one (augmented) copy of images_u8, cached at path: the backbone runs once per copy, not once
-    per epoch. float16 keeps 45,000 s2b3 copies at 737 MB each; the exit is trained on float32 upcasts."""
-    if os.path.exists(path):
-        d = np.load(path)
-        return d["features"], d["cloud_logits"]
+def frozen_features(args, edge, cloud, base, images_u8, path, augmented, gen):
+    """One (augmented) copy of images_u8 through the frozen partitions (eval mode), cached at path: the features at
+    the cut "features" (N,C,H,W) float16, the cloud's logits "cloud_logits" and, when base (the full-precision
+    baseline) is given, its logits "baseline_logits" (N,classes) float32. The backbone then runs once per copy, not
+    once per epoch; float16 keeps 45,000 s2b3 copies at 737 MB each (training upcasts them to float32).
+
+    The copy's crops and flips are drawn from gen even when it is cached, so copy k is the same whichever copies a
+    run finds cached, and a cache can be extended (more copies, or baseline logits added to an existing copy; the
+    first batch's features are then checked against the cached ones). Raises SystemExit on a stale cache."""
+    cached = dict(np.load(path)) if os.path.exists(path) else {}
+    todo = [k for k in ("features", "baseline_logits" if base is not None else None) if k and k not in cached]
+    if todo:
+        print(f"caching {', '.join(todo)} of {os.path.basename(path)}", flush=True)
     edge.eval(); cloud.eval()
+    if base is not None:
+        base.eval()
     x = torch.from_numpy(normalize(images_u8))
-    feats, logits = [], []
+    new = {"features": [], "cloud_logits": [], "baseline_logits": []}
     with torch.no_grad():
         for i in range(0, len(x), 500):
             xb = augment(x[i:i + 500], gen) if augmented else x[i:i + 500]
-            f = edge.backbone(xb.to(args.device))
-            feats.append(f.half().cpu().numpy()); logits.append(cloud(f).cpu().numpy())
-    feats, logits = np.concatenate(feats), np.concatenate(logits)
-    np.savez(path + ".tmp.npz", features=feats, cloud_logits=logits)
-    os.replace(path + ".tmp.npz", path)
-    return feats, logits
+            if not todo:
+                continue  # the draws above keep gen in step
+            xb = xb.to(args.device)
+            if "features" in todo or i == 0:
+                f = edge.backbone(xb)
+                if "features" in todo:
+                    new["features"].append(f.half().cpu().numpy()); new["cloud_logits"].append(cloud(f).cpu().numpy())
+                elif not np.allclose(f.cpu().numpy(), cached["features"][:len(f)].astype(np.float32), atol=2e-2):
+                    sys.exit(f"{path} was cached from other weights or crops: delete it and rerun")
+            if "baseline_logits" in todo:
+                new["baseline_logits"].append(base(xb).cpu().numpy())
+    if todo:
+        cached.update({k: np.concatenate(v) for k, v in new.items() if v})
+        np.savez(path + ".tmp.npz", **cached)
+        os.replace(path + ".tmp.npz", path)
+    return cached
 
 
-def train_exit_only(args, edge, cloud, train, val, build):
-    """--train exit: trains only the early exit (branch, BN, FC) on the frozen backbone and cloud of --init-from.
+def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
+    """--train exit | cloud: trains one part on the cached features of the frozen edge backbone of --init-from.
 
-    The backbone's features of --feature-copies augmented copies of the training split, and the cloud's logits on them
-    (the exit's distillation teacher: an exit that agrees with the cloud where it is confident costs the hybrid
-    nothing when it answers), are computed once and cached in <build>/exit-features/; epoch e trains on copy
-    e mod copies. Resumable (<build>/exit-checkpoint.pt). Returns the wall seconds of each epoch run now."""
+    exit: the early exit (branch, BN, FC), distilled from the frozen cloud's logits (an exit that agrees with the
+    cloud where it is confident costs the hybrid nothing when it answers). cloud: the cloud partition, distilled from
+    the full-precision baseline base (as joint training does); the exit is untouched, so the exit policy's decisions
+    do not move, and only the offloaded samples' answers improve.
+    The backbone's features of --feature-copies augmented copies of the training split (and the teacher's logits) are
+    computed once and cached in <build>/frozen-features/; epoch e trains on copy e mod copies. Resumable
+    (<build>/<part>-checkpoint.pt). Returns the wall seconds of each epoch run now."""
     if not args.init_from:
-        sys.exit("--train exit needs --init-from: the trained edge backbone and cloud whose exit it trains")
+        sys.exit(f"--train {part} needs --init-from: the trained edge and cloud whose {part} it trains")
+    if part == "exit":
+        trained_modules, head, teacher_key = list(exit_modules(edge)), edge.early_exit, "cloud_logits"
+    else:
+        trained_modules, head, teacher_key = [cloud], cloud, "baseline_logits"
     for p in list(edge.parameters()) + list(cloud.parameters()):
         p.requires_grad_(False)
-    params = [p for m in exit_modules(edge) for p in m.parameters()]
+    params = [p for m in trained_modules for p in m.parameters()]
     for p in params:
         p.requires_grad_(True)
-    edge.to(args.device); cloud.to(args.device)
-    cache = os.path.join(build, "exit-features")
+    distill_from = base if part == "cloud" and args.distill_t > 0 else None
+    for m in (edge, cloud) + ((distill_from,) if distill_from is not None else ()):
+        m.to(args.device)
+    cache = os.path.join(build, "frozen-features")
     os.makedirs(cache, exist_ok=True)
     gen = torch.Generator().manual_seed(args.seed)
-    copies = [frozen_features(args, edge, cloud, train[0], os.path.join(cache, f"train-{k}.npz"), True, gen)
-              for k in range(args.feature_copies)]
-    vf, vc = frozen_features(args, edge, cloud, val[0], os.path.join(cache, "val.npz"), False, gen)
+    copies = [frozen_features(args, edge, cloud, distill_from, train[0], os.path.join(cache, f"train-{k}.npz"),
+                              True, gen) for k in range(args.feature_copies)]
+    val_cache = frozen_features(args, edge, cloud, None, val[0], os.path.join(cache, "val.npz"), False, gen)
+    if distill_from is not None:
+        distill_from.cpu()
     ytr = torch.from_numpy(train[1])
     steps = (len(ytr) + args.batch - 1) // args.batch
     opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.wd)
     sched = _warmup_cosine(opt, steps, {"epochs": args.epochs})
-    ckpt, start, seconds = os.path.join(build, "exit-checkpoint.pt"), 0, []
+    ckpt, start, seconds = os.path.join(build, f"{part}-checkpoint.pt"), 0, []
     if os.path.exists(ckpt):
         ck = _load(ckpt)
-        edge.load_state_dict(ck["edge"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+        edge.load_state_dict(ck["edge"])
+        if "cloud" in ck:  # exit checkpoints written before --train cloud existed hold the edge only
+            cloud.load_state_dict(ck["cloud"])
+        opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
         gen.set_state(ck["gen"]); start = ck["epoch"]
         print(f"resumed after epoch {start}", flush=True)
 
-    def exit_logits(features):
-        return edge.early_exit(torch.from_numpy(features.astype(np.float32)).to(args.device))
+    def on_features(fn, features):
+        return fn(torch.from_numpy(features.astype(np.float32)).to(args.device))
+
+    def val_accuracy(fn):
+        vf = val_cache["features"]
+        with torch.no_grad():
+            logits = torch.cat([on_features(fn, vf[i:i + 1000]) for i in range(0, len(vf), 1000)])
+        return (logits.argmax(1).cpu().numpy() == val[1]).mean()
 
     for epoch in range(start, args.epochs):
         t0, tot = time.time(), 0.0
-        feats, teacher = copies[epoch % len(copies)]
-        edge.eval()  # the backbone's BN statistics stay those of the trained model
-        for m in exit_modules(edge):
+        copy = copies[epoch % len(copies)]
+        edge.eval(); cloud.eval()  # frozen BN statistics stay those of the trained model
+        for m in trained_modules:
             m.train()
         order = torch.randperm(len(ytr), generator=gen).numpy()
         for i in range(steps):
             idx = np.sort(order[i * args.batch:(i + 1) * args.batch])  # sorted: faster fancy indexing of the cache
-            logits = exit_logits(feats[idx])
-            t = torch.from_numpy(teacher[idx]).to(args.device) if args.distill_t > 0 else None
+            logits = on_features(head, copy["features"][idx])
+            t = torch.from_numpy(copy[teacher_key][idx]).to(args.device) if args.distill_t > 0 else None
             loss = distilled_cross_entropy(args, logits, ytr[idx].to(args.device), t)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             tot += float(loss) * len(idx)
         seconds.append(time.time() - t0)
-        edge.eval()
-        with torch.no_grad():
-            ve = torch.cat([exit_logits(vf[i:i + 1000]) for i in range(0, len(vf), 1000)]).cpu().numpy()
-        print(f"epoch {epoch + 1}/{args.epochs} (copy {epoch % len(copies)}) loss {tot / len(ytr):.4f} "
-              f"val exit/cloud acc {(ve.argmax(1) == val[1]).mean():.4f}/{(vc.argmax(1) == val[1]).mean():.4f} "
-              f"({seconds[-1]:.0f}s)", flush=True)
-        torch.save({"edge": edge.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "gen": gen.get_state(), "epoch": epoch + 1}, ckpt + ".tmp")
+        edge.eval(); cloud.eval()
+        print(f"epoch {epoch + 1}/{args.epochs} (copy {epoch % len(copies)}) loss {tot / len(ytr):.4f} val exit/cloud "
+              f"acc {val_accuracy(edge.early_exit):.4f}/{val_accuracy(cloud):.4f} ({seconds[-1]:.0f}s)", flush=True)
+        torch.save({"edge": edge.state_dict(), "cloud": cloud.state_dict(), "opt": opt.state_dict(),
+                    "sched": sched.state_dict(), "gen": gen.get_state(), "epoch": epoch + 1}, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
     edge.cpu(); cloud.cpu()
     return seconds
@@ -446,8 +481,8 @@ def hybrid(args):
         e, c = predict(edge, cloud, val[0])
         return f"val exit/cloud acc {(e.argmax(1) == val[1]).mean():.4f}/{(c.argmax(1) == val[1]).mean():.4f}"
 
-    if args.train == "exit":
-        seconds = train_exit_only(args, edge, cloud, train, val, build)
+    if args.train in ("exit", "cloud"):
+        seconds = train_on_frozen_features(args, args.train, edge, cloud, base, train, val, build)
     else:
         edge.to(args.device); cloud.to(args.device); base.to(args.device)
         seconds = run_epochs(args, [edge, cloud], step, evaluate, ckpt, train)
@@ -558,11 +593,12 @@ def main():
                          "the paper's pool + FC on the backbone's features)")
     ap.add_argument("--exit-bits", type=int, choices=[1, 2, 4, 8], default=None,
                     help="hybrid: bit-width of the exit branch's convolutions (default: --bits)")
-    ap.add_argument("--train", choices=["all", "exit"], default="all",
-                    help="hybrid: train edge and cloud jointly (all), or only the early exit on the frozen edge "
-                         "backbone and cloud of --init-from, distilled from that cloud (exit)")
+    ap.add_argument("--train", choices=["all", "exit", "cloud"], default="all",
+                    help="hybrid: train edge and cloud jointly (all); or, on the frozen edge backbone of --init-from, "
+                         "only the early exit, distilled from that model's cloud (exit), or only the cloud, distilled "
+                         "from the baseline with --distill-t (cloud)")
     ap.add_argument("--feature-copies", type=int, default=4,
-                    help="hybrid, --train exit: augmented copies of the training split whose frozen features are "
+                    help="hybrid, --train exit | cloud: augmented copies of the training split whose frozen features are "
                          "cached (default: %(default)s)")
     ap.add_argument("--shortcuts", choices=["block", "conv"], default="block",
                     help="hybrid: a shortcut around each quantized block (the paper's) or around each quantized "

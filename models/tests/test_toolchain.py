@@ -162,7 +162,7 @@ class CifarExportTest(unittest.TestCase):
 
 
 class ExitBranchTest(unittest.TestCase):
-    """--exit-blocks / --exit-bits (a k-bit branch in front of the exit's FC) and --train exit (frozen backbone)."""
+    """--exit-blocks / --exit-bits (a k-bit branch in front of the exit's FC) and --train exit | cloud (frozen backbone)."""
 
     def test_exit_branch_macs_are_accounted_to_the_exit_not_the_reference(self):
         c10 = _load_cifar_train()
@@ -185,29 +185,66 @@ class ExitBranchTest(unittest.TestCase):
         self.assertEqual(macs["edge"]["4"], branch_4bit)
         self.assertEqual(macs["reference_fp32"], sum(count_macs(c10.ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
 
-    def test_exit_only_training_changes_the_exit_alone_and_resumes(self):
+    def _frozen_training_setup(self):
         c10 = _load_cifar_train()
         from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge
         torch.manual_seed(0)
         edge = HybridEdge(CUTS["s2b3"], 1, exit_pool=4, shortcuts="conv", exit_blocks=1, exit_bits=4)
         cloud = HybridCloud(CUTS["s2b3"])
-        before = {k: v.clone() for k, v in list(edge.state_dict().items()) + [("cloud." + k, v) for k, v in
-                                                                           cloud.state_dict().items()]}
         rng = np.random.RandomState(0)
         train = (rng.randint(0, 256, (64, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 64))
         val = (rng.randint(0, 256, (16, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 16))
+        args = argparse.Namespace(init_from="x.pt", device="cpu", feature_copies=2, seed=0, batch=32, lr=1e-2,
+                                  wd=0.0, epochs=3, distill_t=4.0, distill_weight=0.7)
+        return c10, edge, cloud, train, val, args
+
+    @staticmethod
+    def _parameters(edge, cloud):
+        return {k: v.clone() for k, v in list(edge.state_dict().items())
+                + [("cloud." + k, v) for k, v in cloud.state_dict().items()]}
+
+    def _changed_by(self, part, prefixes, base):
+        c10, edge, cloud, train, val, args = self._frozen_training_setup()
+        before = self._parameters(edge, cloud)
         with tempfile.TemporaryDirectory() as d:
-            args = argparse.Namespace(init_from="x.pt", device="cpu", feature_copies=2, seed=0, batch=32, lr=1e-2,
-                                      wd=0.0, epochs=3, distill_t=4.0, distill_weight=0.7)
-            self.assertEqual(len(c10.train_exit_only(args, edge, cloud, train, val, d)), 3)
-            self.assertEqual(sorted(os.listdir(os.path.join(d, "exit-features"))),
+            self.assertEqual(len(c10.train_on_frozen_features(args, part, edge, cloud, base, train, val, d)), 3)
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "frozen-features"))),
                              ["train-0.npz", "train-1.npz", "val.npz"])
-            after = dict(list(edge.state_dict().items()) + [("cloud." + k, v) for k, v in cloud.state_dict().items()])
+            after = self._parameters(edge, cloud)
             changed = {k for k in before if not torch.equal(before[k], after[k])}
             self.assertTrue(changed)
-            self.assertTrue(all(k.startswith(("exit_branch.", "exit_bn.", "exit_fc.")) for k in changed), changed)
-            args.epochs = 4  # resumes after epoch 3 from <build>/exit-checkpoint.pt: one more epoch
-            self.assertEqual(len(c10.train_exit_only(args, edge, cloud, train, val, d)), 1)
+            self.assertTrue(all(k.startswith(prefixes) for k in changed), changed)
+            args.epochs = 4  # resumes after epoch 3 from <build>/<part>-checkpoint.pt: one more epoch
+            self.assertEqual(len(c10.train_on_frozen_features(args, part, edge, cloud, base, train, val, d)), 1)
+            return np.load(os.path.join(d, "frozen-features", "train-1.npz"))
+
+    def test_exit_only_training_changes_the_exit_alone_and_resumes(self):
+        cached = self._changed_by("exit", ("exit_branch.", "exit_bn.", "exit_fc."), None)
+        self.assertNotIn("baseline_logits", cached)
+
+    def test_cloud_only_training_changes_the_cloud_alone_distilled_from_the_cached_baseline(self):
+        c10 = _load_cifar_train()
+        cached = self._changed_by("cloud", ("cloud.",), c10.ResNet32())
+        self.assertEqual(cached["baseline_logits"].shape, (64, 10))
+
+    def test_an_extended_feature_cache_holds_the_same_crops_as_a_fresh_one(self):
+        c10, edge, cloud, train, val, args = self._frozen_training_setup()
+        with tempfile.TemporaryDirectory() as grown, tempfile.TemporaryDirectory() as fresh:
+            for k in (1, 2):  # one copy, then a run asking for two: the second must not repeat the first's crops
+                gen = torch.Generator().manual_seed(0)
+                for i in range(k):
+                    c10.frozen_features(args, edge, cloud, None, train[0], os.path.join(grown, f"{i}.npz"), True, gen)
+            gen = torch.Generator().manual_seed(0)
+            for i in range(2):
+                c10.frozen_features(args, edge, cloud, None, train[0], os.path.join(fresh, f"{i}.npz"), True, gen)
+            a, b = np.load(os.path.join(grown, "1.npz")), np.load(os.path.join(fresh, "1.npz"))
+            np.testing.assert_array_equal(a["features"], b["features"])
+            self.assertFalse(np.array_equal(a["features"], np.load(os.path.join(grown, "0.npz"))["features"]))
+            with torch.no_grad():  # other backbone weights: adding baseline logits to that cache must refuse
+                edge.conv1.weight.mul_(-1)
+            with self.assertRaises(SystemExit):
+                c10.frozen_features(args, edge, cloud, c10.ResNet32(), train[0], os.path.join(fresh, "0.npz"), True,
+                                    torch.Generator().manual_seed(0))
 
 
 class ResNetVariantsTest(unittest.TestCase):
