@@ -21,15 +21,16 @@ def hybrid_outcome(exit_logits, final_logits, labels, threshold):
     return float((pred == labels).mean()), float(exits.mean())
 
 
-def calibrate_entropy_threshold(exit_logits, final_logits, labels, max_accuracy_drop):
+def calibrate_entropy_threshold(exit_logits, final_logits, labels, max_accuracy_drop, reference_accuracy=None):
     """Largest entropy threshold (nats) whose hybrid accuracy stays within
-    `max_accuracy_drop` (fraction) of the cloud-only accuracy on the given split.
+    `max_accuracy_drop` (fraction) of `reference_accuracy` on the given split: by default the cloud-only
+    accuracy (the hybrid's own ceiling), or e.g. the full-precision network's accuracy on the same split.
 
     Candidates are the midpoints between sorted observed entropies, so the
-    result does not depend on a grid resolution.
+    result does not depend on a grid resolution. Returns 0.0 (nothing exits) when no threshold qualifies.
     """
     ent = np.sort(softmax_entropy_nats(exit_logits))
-    cloud_acc = float((final_logits.argmax(1) == labels).mean())
+    cloud_acc = float((final_logits.argmax(1) == labels).mean()) if reference_accuracy is None else reference_accuracy
     candidates = np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])
     best = 0.0
     for t in candidates:

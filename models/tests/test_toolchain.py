@@ -92,6 +92,12 @@ class ExitTest(unittest.TestCase):
         # a larger threshold would break the bound or not exist
         acc_all, _ = hybrid_outcome(exit_logits, final, labels, 1e9)
         self.assertLess(acc_all, cloud - 0.01)
+        # against another reference (e.g. the full-precision network's accuracy): a lower one lets more samples exit
+        t_ref = calibrate_entropy_threshold(exit_logits, final, labels, 0.01, reference_accuracy=cloud - 0.05)
+        acc_ref, rate_ref = hybrid_outcome(exit_logits, final, labels, t_ref)
+        self.assertGreaterEqual(acc_ref, cloud - 0.06)
+        self.assertGreater(rate_ref, rate)
+        self.assertEqual(calibrate_entropy_threshold(exit_logits, final, labels, 0.0, reference_accuracy=1.01), 0.0)
 
 
 class ExportTest(unittest.TestCase):
@@ -123,7 +129,8 @@ def _export_random(c10, edge, cloud, bits, samples, out):
     images = rng.randint(0, 256, (samples, 32, 32, 3)).astype(np.uint8)
     labels = rng.randint(0, 10, samples)
     te, tc = c10.predict(edge, cloud, images)
-    args = argparse.Namespace(out=out, version="0.0.1", val_size=samples, seed=0, max_drop=0.002, cut="s2b3", bits=bits)
+    args = argparse.Namespace(out=out, version="0.0.1", val_size=samples, seed=0, max_drop=0.002, cut="s2b3", bits=bits,
+                              calibrate_against="cloud")
     c10.write_artifacts(args, f"s2b3-b{bits}", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
                         {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
     return images, labels, te
