@@ -323,7 +323,7 @@ def frozen_features(args, edge, cloud, base, images_u8, path, augmented, gen):
     run finds cached, and a cache can be extended (more copies, or baseline logits added to an existing copy; the
     first batch's features are then checked against the cached ones). Raises SystemExit on a stale cache."""
     cached = dict(np.load(path)) if os.path.exists(path) else {}
-    todo = [k for k in ("features", "baseline_logits" if base is not None else None) if k and k not in cached]
+    todo = [k for k in ["features"] + (["baseline_logits"] if base is not None else []) if k not in cached]
     if todo:
         print(f"caching {', '.join(todo)} of {os.path.basename(path)}", flush=True)
     edge.eval(); cloud.eval()
@@ -600,8 +600,8 @@ def main():
                          "only the early exit, distilled from that model's cloud (exit), or only the cloud, distilled "
                          "from the baseline with --distill-t (cloud)")
     ap.add_argument("--feature-copies", type=int, default=4,
-                    help="hybrid, --train exit | cloud: augmented copies of the training split whose frozen features are "
-                         "cached (default: %(default)s)")
+                    help="hybrid, --train exit | cloud: augmented copies of the training split whose frozen features "
+                         "are cached (default: %(default)s)")
     ap.add_argument("--shortcuts", choices=["block", "conv"], default="block",
                     help="hybrid: a shortcut around each quantized block (the paper's) or around each quantized "
                          "convolution (Bi-Real Net); same weights and MACs (default: %(default)s)")
