@@ -356,7 +356,8 @@ def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
     """--train exit | cloud: trains one part on the cached features of the frozen edge backbone of --init-from.
 
     exit: the early exit (branch, BN, FC), distilled from the frozen cloud's logits (an exit that agrees with the
-    cloud where it is confident costs the hybrid nothing when it answers). cloud: the cloud partition, distilled from
+    cloud where it is confident costs the hybrid nothing when it answers), or from the baseline's
+    (--exit-teacher baseline). cloud: the cloud partition, distilled from
     the full-precision baseline base (as joint training does); the exit is untouched, so the exit policy's decisions
     do not move, and only the offloaded samples' answers improve.
     The backbone's features of --feature-copies augmented copies of the training split (and the teacher's logits) are
@@ -365,7 +366,8 @@ def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
     if not args.init_from:
         sys.exit(f"--train {part} needs --init-from: the trained edge and cloud whose {part} it trains")
     if part == "exit":
-        trained_modules, head, teacher_key = list(exit_modules(edge)), edge.early_exit, "cloud_logits"
+        trained_modules, head = list(exit_modules(edge)), edge.early_exit
+        teacher_key = f"{args.exit_teacher}_logits"
     else:
         trained_modules, head, teacher_key = [cloud], cloud, "baseline_logits"
     for p in list(edge.parameters()) + list(cloud.parameters()):
@@ -373,7 +375,7 @@ def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
     params = [p for m in trained_modules for p in m.parameters()]
     for p in params:
         p.requires_grad_(True)
-    distill_from = base if part == "cloud" and args.distill_t > 0 else None
+    distill_from = base if teacher_key == "baseline_logits" and args.distill_t > 0 else None
     for m in (edge, cloud) + ((distill_from,) if distill_from is not None else ()):
         m.to(args.device)
     cache = os.path.join(build, "frozen-features")
@@ -509,7 +511,8 @@ def hybrid(args):
                 "wd": args.wd, "exit_weight": args.exit_weight, "exit_pool": args.exit_pool, "seed": args.seed,
                 "shortcuts": args.shortcuts, "exit_blocks": args.exit_blocks,
                 "exit_bits": args.exit_bits or args.bits if args.exit_blocks else None, "trained": args.train,
-                "distill_teacher": "cloud" if args.train == "exit" else "baseline", "distill_t": args.distill_t,
+                "distill_teacher": args.exit_teacher if args.train == "exit" else "baseline",
+                "distill_t": args.distill_t,
                 "distill_weight": args.distill_weight if args.distill_t > 0 else 0.0,
                 "init_from": _repo_path(args.init_from) if args.init_from else None}
     write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
@@ -599,6 +602,9 @@ def main():
                     help="hybrid: train edge and cloud jointly (all); or, on the frozen edge backbone of --init-from, "
                          "only the early exit, distilled from that model's cloud (exit), or only the cloud, distilled "
                          "from the baseline with --distill-t (cloud)")
+    ap.add_argument("--exit-teacher", choices=["cloud", "baseline"], default="cloud",
+                    help="hybrid, --train exit: distill the exit from the frozen cloud's logits or from the "
+                         "full-precision baseline's (default: %(default)s)")
     ap.add_argument("--feature-copies", type=int, default=4,
                     help="hybrid, --train exit | cloud: augmented copies of the training split whose frozen features "
                          "are cached (default: %(default)s)")

@@ -202,7 +202,7 @@ class ExitBranchTest(unittest.TestCase):
         train = (rng.randint(0, 256, (64, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 64))
         val = (rng.randint(0, 256, (16, 32, 32, 3)).astype(np.uint8), rng.randint(0, 10, 16))
         args = argparse.Namespace(init_from="x.pt", device="cpu", feature_copies=2, seed=0, batch=32, lr=1e-2,
-                                  wd=0.0, epochs=3, distill_t=4.0, distill_weight=0.7)
+                                  wd=0.0, epochs=3, distill_t=4.0, distill_weight=0.7, exit_teacher="cloud")
         return c10, edge, cloud, train, val, args
 
     @staticmethod
