@@ -400,14 +400,12 @@ def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
         gen.set_state(ck["gen"]); start = ck["epoch"]
         print(f"resumed after epoch {start}", flush=True)
 
-    def on_features(fn, features):
-        return fn(torch.from_numpy(features.astype(np.float32)).to(args.device))
+    def upcast(features):  # the cache holds float16
+        return features.astype(np.float32)
 
     def val_accuracy(fn):
-        vf = val_cache["features"]
-        with torch.no_grad():
-            logits = torch.cat([on_features(fn, vf[i:i + 1000]) for i in range(0, len(vf), 1000)])
-        return (logits.argmax(1).cpu().numpy() == val[1]).mean()
+        logits = batched(fn, val_cache["features"], 1000, prepare=upcast, device=args.device)
+        return (logits.argmax(1) == val[1]).mean()
 
     for epoch in range(start, args.epochs):
         t0, tot = time.time(), 0.0
@@ -418,7 +416,7 @@ def train_on_frozen_features(args, part, edge, cloud, base, train, val, build):
         order = torch.randperm(len(ytr), generator=gen).numpy()
         for i in range(steps):
             idx = np.sort(order[i * args.batch:(i + 1) * args.batch])  # sorted: faster fancy indexing of the cache
-            logits = on_features(head, copy["features"][idx])
+            logits = head(torch.from_numpy(upcast(copy["features"][idx])).to(args.device))
             t = torch.from_numpy(copy[teacher_key][idx]).to(args.device) if args.distill_t > 0 else None
             loss = distilled_cross_entropy(args, logits, ytr[idx].to(args.device), t)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
