@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.resnet import CUTS, HybridCloud, HybridEdge, ResNet32, init_hybrid_from_baseline  # noqa: E402
 from hybridfog_models.quant import freeze_quantized  # noqa: E402
 from hybridfog_models.macs import count_macs  # noqa: E402
-from hybridfog_models.exits import calibrate_entropy_threshold  # noqa: E402
+from hybridfog_models.exits import calibrate_entropy_threshold, calibrate_for_targets  # noqa: E402
 from hybridfog_models.export import export_partition  # noqa: E402
 from hybridfog_models.artifacts import write_metrics_and_reference  # noqa: E402
 
@@ -496,9 +496,20 @@ def hybrid(args):
     freeze_quantized(edge)
     edge.eval(); cloud.eval()
     ve, vc = predict(edge, cloud, val[0])
-    base_val = float((batched(base, val[0]).argmax(1) == val[1]).mean())
-    threshold = calibrate_entropy_threshold(ve, vc, val[1], args.max_drop,
-                                            base_val if args.calibrate_against == "baseline" else None)
+    base_val_correct = batched(base, val[0]).argmax(1) == val[1]
+    base_val = float(base_val_correct.mean())
+    calibration = None
+    if args.min_exit_rate is None:
+        threshold = calibrate_entropy_threshold(ve, vc, val[1], args.max_drop,
+                                                base_val if args.calibrate_against == "baseline" else None)
+    else:
+        reference = base_val_correct if args.calibrate_against == "baseline" else vc.argmax(1) == val[1]
+        threshold, margin, val_acc, val_exits = calibrate_for_targets(ve, vc, val[1], reference, args.max_drop,
+                                                                      args.min_exit_rate)
+        calibration = {"rule": "max min(z_acc, z_exit)", "min_exit_rate": args.min_exit_rate,
+                       "margin_z": round(margin, 4), "validation_accuracy": val_acc, "validation_exit_rate": val_exits}
+        print(f"calibrated {threshold:.4f} nats: validation {val_acc:.4f} accuracy, {val_exits:.4f} exits, "
+              f"margin {margin:.2f} standard errors on both targets", flush=True)
     xte, yte = load_test_split(args)
     te, tc = predict(edge, cloud, xte)
     base_acc = {"weights": _repo_path(baseline_path), "validation_accuracy": base_val,
@@ -513,6 +524,8 @@ def hybrid(args):
                 "distill_t": args.distill_t,
                 "distill_weight": args.distill_weight if args.distill_t > 0 else 0.0,
                 "init_from": _repo_path(args.init_from) if args.init_from else None}
+    if calibration:
+        training["calibration"] = calibration
     write_artifacts(args, variant, edge, cloud, threshold, (ve, vc, val[1]), (te, tc, yte), xte, base_acc, training)
 
 
@@ -558,7 +571,10 @@ def write_artifacts(args, variant, edge, cloud, threshold, val, test, test_image
         "exit_policy": {"name": "entropy", "threshold": threshold, "unit": "nats",
                         "calibration": f"validation split of {args.val_size} train.zip images (seed {args.seed}), "
                                        f"max accuracy drop {args.max_drop} vs {args.calibrate_against}"
-                                       f"{'-only' if args.calibrate_against == 'cloud' else ''} accuracy"},
+                                       f"{'-only' if args.calibrate_against == 'cloud' else ''} accuracy"
+                                       + ("" if getattr(args, "min_exit_rate", None) is None else
+                                          f" and exit rate >= {args.min_exit_rate}, both with the widest margin "
+                                          f"in standard errors")},
         # optional keys for design-space exploration (ignored by the runtime's parser)
         "cut": args.cut, "edge_bits": args.bits,
     }
@@ -635,6 +651,12 @@ def main():
                     help="hybrid calibration: the accuracy --max-drop is measured from: the hybrid's own cloud-only "
                          "accuracy, or the full-precision baseline's (e.g. --max-drop 0.01: issue 3's 1-point bar); "
                          "default: %(default)s")
+    ap.add_argument("--min-exit-rate", type=float, default=None,
+                    help="hybrid calibration: also target this edge-exit rate (fraction) and pick the threshold that "
+                         "meets both targets with the widest margin in standard errors on the validation split "
+                         "(hybridfog_models.exits.calibrate_for_targets), instead of the largest threshold within "
+                         "--max-drop. An energy target maps to an exit rate p through the MAC energy model: "
+                         "p = 1 - (E_ref / R - E_edge) / E_cloud (docs/energy.md); for s2b3-b1 at the default MAC energies, 5.5x needs 0.6683")
     ap.add_argument("--version", default="1.0.0", help="hybrid: model version written into the ONNX metadata")
     ap.add_argument("--data", default=DEFAULT_DATA, help="folder holding train.zip and test.zip")
     ap.add_argument("--build", default=os.path.join(HERE, "build"),

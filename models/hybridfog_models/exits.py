@@ -38,3 +38,55 @@ def calibrate_entropy_threshold(exit_logits, final_logits, labels, max_accuracy_
         if acc >= cloud_acc - max_accuracy_drop:
             best = float(t)
     return best
+
+
+def calibrate_for_targets(exit_logits, final_logits, labels, reference_correct, max_accuracy_drop, min_exit_rate):
+    """Entropy threshold (nats) with the widest statistical margin on both of a deployment's targets:
+    hybrid accuracy no more than `max_accuracy_drop` (fraction) below a reference network's, and an edge-exit
+    rate of at least `min_exit_rate` (fraction; an energy target maps to one through the MAC energy model,
+    docs/energy.md).
+
+    Calibrating exactly on a bound (calibrate_entropy_threshold) leaves an even chance of missing it on unseen
+    data. Here each candidate threshold gets two z-scores on the calibration split: the paired accuracy
+    difference hybrid - reference over its standard error, plus the drop allowed,
+    z_acc = (mean(d) + max_accuracy_drop) / (std(d) / sqrt(N)), with d_i = correct_hybrid_i - reference_correct_i,
+    and the exit rate's binomial margin z_exit = (rate - min_exit_rate) / sqrt(rate (1 - rate) / N).
+    The threshold maximizing min(z_acc, z_exit) is returned: where both targets are met, the one met with the
+    most confidence; where they conflict, the best compromise, and a negative margin says so.
+
+    exit_logits, final_logits: (N, C) float; labels: (N,) int; reference_correct: (N,) bool, the reference
+    network's per-sample correctness on the same split (e.g. the full-precision baseline's).
+    Returns (threshold_nats, margin_z, accuracy, exit_rate) at the chosen threshold.
+    Candidates are the midpoints between sorted distinct entropies (plus 0 and above the largest); raises
+    ValueError for empty or mismatched inputs.
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    if n == 0 or not (len(exit_logits) == len(final_logits) == len(reference_correct) == n):
+        raise ValueError("calibrate_for_targets: inputs must be non-empty and of equal length")
+    ent = softmax_entropy_nats(exit_logits)
+    order = np.argsort(ent, kind="stable")
+    ent = ent[order]
+    ref = np.asarray(reference_correct, dtype=np.int64)[order]
+    d_exit = (np.asarray(exit_logits).argmax(1)[order] == labels[order]).astype(np.int64) - ref
+    d_cloud = (np.asarray(final_logits).argmax(1)[order] == labels[order]).astype(np.int64) - ref
+    # k = number of exits (the k lowest entropies); d is in {-1, 0, 1}, so d^2 = |d|
+    head = np.concatenate([[0], np.cumsum(d_exit)])
+    head_sq = np.concatenate([[0], np.cumsum(np.abs(d_exit))])
+    tail = d_cloud.sum() - np.concatenate([[0], np.cumsum(d_cloud)])
+    tail_sq = np.abs(d_cloud).sum() - np.concatenate([[0], np.cumsum(np.abs(d_cloud))])
+    k = np.arange(n + 1)
+    reachable = np.concatenate([[True], ent[1:] > ent[:-1], [True]])  # ties exit together
+    mean_d = (head + tail) / n
+    var_d = np.maximum((head_sq + tail_sq) / n - mean_d ** 2, 0.0) * n / max(n - 1, 1)
+    se_d = np.sqrt(var_d / n)
+    rate = k / n
+    se_rate = np.sqrt(rate * (1 - rate) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_acc = np.where(se_d > 0, (mean_d + max_accuracy_drop) / se_d, np.sign(mean_d + max_accuracy_drop) * np.inf)
+        z_exit = np.where(se_rate > 0, (rate - min_exit_rate) / se_rate, np.sign(rate - min_exit_rate) * np.inf)
+    margin = np.where(reachable, np.minimum(z_acc, z_exit), -np.inf)
+    best = int(np.argmax(margin))
+    thresholds = np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])
+    accuracy = float(mean_d[best] + np.asarray(reference_correct, dtype=np.float64).mean())
+    return float(thresholds[best]), float(margin[best]), accuracy, float(rate[best])

@@ -21,7 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.quant import BinaryActivation, QuantActivation, QuantConv2d, binarize, freeze_quantized  # noqa: E402
 from hybridfog_models.macs import count_macs  # noqa: E402
-from hybridfog_models.exits import calibrate_entropy_threshold, hybrid_outcome, softmax_entropy_nats  # noqa: E402
+from hybridfog_models.exits import (calibrate_entropy_threshold, calibrate_for_targets, hybrid_outcome,  # noqa: E402
+                                    softmax_entropy_nats)
 from hybridfog_models.export import export_partition  # noqa: E402
 
 
@@ -99,6 +100,44 @@ class ExitTest(unittest.TestCase):
         self.assertGreater(rate_ref, rate)
         self.assertEqual(calibrate_entropy_threshold(exit_logits, final, labels, 0.0, reference_accuracy=1.01), 0.0)
 
+
+    def _synthetic(self, n=2000):
+        rng = np.random.RandomState(1)
+        labels = rng.randint(0, 10, n)
+        final = rng.randn(n, 10); final[np.arange(n), labels] += 2.5
+        exit_logits = rng.randn(n, 10) * 1.5; exit_logits[np.arange(n), labels] += 2.5
+        # a reference network that mostly agrees with the cloud about which samples it gets right
+        reference = (final.argmax(1) == labels) ^ (rng.rand(n) < 0.03)
+        return exit_logits, final, labels, reference
+
+    def test_target_calibration_maximizes_the_smaller_margin(self):
+        exit_logits, final, labels, reference = self._synthetic()
+        n = len(labels)
+        t, margin, acc, rate = calibrate_for_targets(exit_logits, final, labels, reference, 0.02, 0.3)
+        self.assertEqual((acc, rate), hybrid_outcome(exit_logits, final, labels, t))
+
+        def brute_margin(threshold):
+            exits = softmax_entropy_nats(exit_logits) < threshold
+            pred = np.where(exits, exit_logits.argmax(1), final.argmax(1))
+            d = (pred == labels).astype(float) - reference
+            z_acc = (d.mean() + 0.02) / (d.std(ddof=1) / math.sqrt(n))
+            r = exits.mean()
+            return min(z_acc, (r - 0.3) / math.sqrt(r * (1 - r) / n))
+        self.assertAlmostEqual(margin, brute_margin(t), places=9)
+        ent = np.sort(softmax_entropy_nats(exit_logits))
+        for other in (ent[100:-1:97] + ent[101::97]) / 2:  # a spread of other candidate thresholds
+            self.assertLessEqual(brute_margin(other), margin + 1e-9)
+        self.assertGreater(margin, 0)  # both targets are met on this split ...
+        self.assertGreaterEqual(rate, 0.3)
+        self.assertGreaterEqual(acc, reference.mean() - 0.02)
+
+    def test_target_calibration_reports_conflicting_targets(self):
+        exit_logits, final, labels, reference = self._synthetic()
+        _, margin, _, rate = calibrate_for_targets(exit_logits, final, labels, reference, 0.0, 0.95)
+        self.assertLess(margin, 0)
+        self.assertLess(rate, 0.95)
+        with self.assertRaises(ValueError):
+            calibrate_for_targets(exit_logits, final, labels, reference[:-1], 0.01, 0.5)
 
 class ExportTest(unittest.TestCase):
     def test_export_freezes_binary_weights_and_writes_metadata(self):
