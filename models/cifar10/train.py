@@ -668,6 +668,8 @@ def main():
     ap.add_argument("--init-from", help="hybrid: start from these trained edge/cloud weights (a hybrid.pt) instead of "
                                         "the baseline's; the run's own checkpoint still takes precedence")
     args = ap.parse_args()
+    if args.min_exit_rate is not None and not 0.0 <= args.min_exit_rate <= 1.0:
+        ap.error(f"--min-exit-rate {args.min_exit_rate}: a fraction in [0, 1] (e.g. 0.6683, not 66.83)")
     if args.time_budget and args.schedule != "warmup-cosine":
         ap.error("--time-budget needs --schedule warmup-cosine (one-cycle's warm-up depends on the run's length)")
     defaults = {"baseline": ("sgd", 0.1, 5e-4), "hybrid": ("adam", 1e-3, 0.0)}[args.mode]

@@ -64,6 +64,9 @@ def calibrate_for_targets(exit_logits, final_logits, labels, reference_correct, 
     n = len(labels)
     if n == 0 or not (len(exit_logits) == len(final_logits) == len(reference_correct) == n):
         raise ValueError("calibrate_for_targets: inputs must be non-empty and of equal length")
+    if not (0.0 <= max_accuracy_drop <= 1.0 and 0.0 <= min_exit_rate <= 1.0):
+        raise ValueError(f"calibrate_for_targets: max_accuracy_drop {max_accuracy_drop} and min_exit_rate "
+                         f"{min_exit_rate} must be fractions in [0, 1]")
     ent = softmax_entropy_nats(exit_logits)
     order = np.argsort(ent, kind="stable")
     ent = ent[order]
@@ -82,11 +85,16 @@ def calibrate_for_targets(exit_logits, final_logits, labels, reference_correct, 
     se_d = np.sqrt(var_d / n)
     rate = k / n
     se_rate = np.sqrt(rate * (1 - rate) / n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z_acc = np.where(se_d > 0, (mean_d + max_accuracy_drop) / se_d, np.sign(mean_d + max_accuracy_drop) * np.inf)
-        z_exit = np.where(se_rate > 0, (rate - min_exit_rate) / se_rate, np.sign(rate - min_exit_rate) * np.inf)
-    margin = np.where(reachable, np.minimum(z_acc, z_exit), -np.inf)
+    margin = np.where(reachable, np.minimum(_z(mean_d + max_accuracy_drop, se_d), _z(rate - min_exit_rate, se_rate)),
+                      -np.inf)
     best = int(np.argmax(margin))
     thresholds = np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])
     accuracy = float(mean_d[best] + np.asarray(reference_correct, dtype=np.float64).mean())
     return float(thresholds[best]), float(margin[best]), accuracy, float(rate[best])
+
+
+def _z(slack, se):
+    """slack / se elementwise; where se is 0 the estimate is exact: +inf, -inf, or 0 on the bound itself."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = np.where(slack > 0, np.inf, np.where(slack < 0, -np.inf, 0.0))
+        return np.where(se > 0, slack / np.where(se > 0, se, 1.0), exact)

@@ -138,6 +138,15 @@ class ExitTest(unittest.TestCase):
         self.assertLess(rate, 0.95)
         with self.assertRaises(ValueError):
             calibrate_for_targets(exit_logits, final, labels, reference[:-1], 0.01, 0.5)
+        with self.assertRaises(ValueError):
+            calibrate_for_targets(exit_logits, final, labels, reference, 0.01, 70.0)  # a percentage, not a fraction
+
+    def test_target_calibration_on_an_exact_split_has_a_defined_margin(self):
+        labels = np.array([0, 1, 0, 1])
+        logits = np.eye(2)[labels] * 5.0  # every head right, every entropy equal: no sampling error anywhere
+        t, margin, acc, rate = calibrate_for_targets(logits, logits, labels, np.ones(4, bool), 0.0, 1.0)
+        self.assertEqual((margin, acc, rate), (0.0, 1.0, 1.0))  # both targets met exactly, not NaN
+        self.assertEqual(hybrid_outcome(logits, logits, labels, t), (1.0, 1.0))
 
 class ExportTest(unittest.TestCase):
     def test_export_freezes_binary_weights_and_writes_metadata(self):
