@@ -31,7 +31,7 @@ def calibrate_entropy_threshold(exit_logits, final_logits, labels, max_accuracy_
     """
     ent = np.sort(softmax_entropy_nats(exit_logits))
     cloud_acc = float((final_logits.argmax(1) == labels).mean()) if reference_accuracy is None else reference_accuracy
-    candidates = np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])
+    candidates = _candidate_thresholds(ent)
     best = 0.0
     for t in candidates:
         acc, _ = hybrid_outcome(exit_logits, final_logits, labels, t)
@@ -88,7 +88,7 @@ def calibrate_for_targets(exit_logits, final_logits, labels, reference_correct, 
     margin = np.where(reachable, np.minimum(_z(mean_d + max_accuracy_drop, se_d), _z(rate - min_exit_rate, se_rate)),
                       -np.inf)
     best = int(np.argmax(margin))
-    thresholds = np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])
+    thresholds = _candidate_thresholds(ent)
     accuracy = float(mean_d[best] + np.asarray(reference_correct, dtype=np.float64).mean())
     return float(thresholds[best]), float(margin[best]), accuracy, float(rate[best])
 
@@ -98,3 +98,10 @@ def _z(slack, se):
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = np.where(slack > 0, np.inf, np.where(slack < 0, -np.inf, 0.0))
         return np.where(se > 0, slack / np.where(se > 0, se, 1.0), exact)
+
+
+def _candidate_thresholds(sorted_entropies):
+    """0, the midpoints between consecutive sorted entropies, and just above the largest: candidate k lets the k
+    lowest-entropy samples exit (entropy < threshold), so no grid resolution enters the calibration."""
+    ent = sorted_entropies
+    return np.concatenate([[0.0], (ent[1:] + ent[:-1]) / 2, [ent[-1] + 1e-6]])

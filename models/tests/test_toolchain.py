@@ -100,7 +100,6 @@ class ExitTest(unittest.TestCase):
         self.assertGreater(rate_ref, rate)
         self.assertEqual(calibrate_entropy_threshold(exit_logits, final, labels, 0.0, reference_accuracy=1.01), 0.0)
 
-
     def _synthetic(self, n=2000):
         rng = np.random.RandomState(1)
         labels = rng.randint(0, 10, n)
@@ -147,6 +146,7 @@ class ExitTest(unittest.TestCase):
         t, margin, acc, rate = calibrate_for_targets(logits, logits, labels, np.ones(4, bool), 0.0, 1.0)
         self.assertEqual((margin, acc, rate), (0.0, 1.0, 1.0))  # both targets met exactly, not NaN
         self.assertEqual(hybrid_outcome(logits, logits, labels, t), (1.0, 1.0))
+
 
 class ExportTest(unittest.TestCase):
     def test_export_freezes_binary_weights_and_writes_metadata(self):
