@@ -54,6 +54,26 @@ class PahoBundleContentTest {
         }
     }
 
+    /**
+     * The bundle holds the patched classes of PATCHES.md, not upstream's: bnd must take them from this module's output.
+     * Upstream's MqttPublish has no getDecodeFailure().
+     */
+    @Test
+    void holdsThePatchedClasses() throws Exception {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {CONTENT.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> publish = loader.loadClass("org.eclipse.paho.mqttv5.common.packet.MqttPublish");
+            assertEquals(Exception.class, publish.getMethod("getDecodeFailure").getReturnType());
+            for (String patched : List.of("common/packet/MqttProperties", "common/packet/MqttConnect",
+                    "common/packet/MqttPublish", "client/internal/CommsCallback")) {
+                Path source = Path.of("src/main/java/org/eclipse/paho/mqttv5", patched + ".java");
+                assertTrue(Files.readString(source).contains("HybridFog patch"), source + " carries no marked change");
+                assertTrue(Files.isRegularFile(CONTENT.resolve("org/eclipse/paho/mqttv5/" + patched + ".class")), patched);
+            }
+        }
+        // the patches were made against 1.2.5: another version needs PATCHES.md's upgrade steps
+        assertEquals("1.2.5", manifest().getMainAttributes().getValue("Bundle-Version"), "see bundles/paho-osgi/PATCHES.md");
+    }
+
     private static Manifest manifest() throws Exception {
         try (InputStream in = Files.newInputStream(CONTENT.resolve("META-INF/MANIFEST.MF"))) {
             return new Manifest(in);
