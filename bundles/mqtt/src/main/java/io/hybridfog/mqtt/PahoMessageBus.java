@@ -100,6 +100,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
 
     private volatile Integer serverReceiveMaximum;
     private volatile Long serverMaximumPacketSize;
+    private final java.util.concurrent.atomic.LongAdder undecodableDropped = new java.util.concurrent.atomic.LongAdder();
     private volatile Thread callbackThread;
 
     /**
@@ -170,6 +171,17 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
     public String publishState() {
         return "queued " + pipeline.queued() + ", in flight " + pipeline.inFlight() + " of " + pipeline.window()
                 + (isConnected() ? "" : ", not connected");
+    }
+
+    /**
+     * Messages the client received but could not decode (a topic name or property that is not valid MQTT 5, e.g. a
+     * string with a control character), acknowledged to the broker and dropped without reaching a handler; each is
+     * logged with the topic and cause (bundles/paho-osgi/PATCHES.md).
+     *
+     * @return the count since this bus was created
+     */
+    public long undecodableMessagesDropped() {
+        return undecodableDropped.sum();
     }
 
     /** Current in-flight window: min(max.inflight, the broker's Receive Maximum). */
@@ -729,6 +741,11 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
 
         @Override
         public void mqttErrorOccurred(MqttException e) {
+            if (e.getReasonCode() == MqttException.REASON_CODE_MALFORMED_PACKET && e.getCause() != null) {
+                undecodableDropped.increment(); // the patched Paho acknowledged and dropped it (PATCHES.md)
+                LOG.log(Level.WARNING, "{0}", e.getCause().getMessage());
+                return;
+            }
             LOG.log(Level.WARNING, "{0}: MQTT error: {1}", clientId(), e.toString());
         }
 
