@@ -22,13 +22,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It boots Felix, then waits (bounded) for the role's component ({@code EdgeGatewayComponent} / {@code CloudWorkerComponent}) to be active.
  * A component of a HybridFog bundle that fails to activate (a bad configuration value: the message names the key)
- * stops the runtime with exit code {@value #EXIT_INVALID_CONFIG}; a timeout lists what each component still waits for
- * and exits with {@value #EXIT_TIMEOUT}. Once ready it runs until stopped (SIGTERM/Ctrl-C, or Gogo {@code stop 0}).
+ * stops the runtime with exit code {@value #EXIT_INVALID_CONFIG}; one that fails for another reason (e.g. the broker
+ * accepted the connection but did not answer a subscription) with {@value #EXIT_START_FAILED}, naming the cause; a
+ * timeout lists what each component still waits for and exits with {@value #EXIT_TIMEOUT}. Once ready it runs until stopped (SIGTERM/Ctrl-C, or Gogo {@code stop 0}).
  */
 @Command(mixinStandardHelpOptions = true, version = "HybridFog 0.1.0", sortOptions = false)
 public final class DistributionLauncher implements Callable<Integer> {
     public static final int EXIT_INVALID_CONFIG = 2;
     public static final int EXIT_TIMEOUT = 3;
+    public static final int EXIT_START_FAILED = 4;
     public static final String READY = "ready:";
     /** A failed activation that lasts this long is reported (DS may retry when a referenced service arrives). */
     private static final long FAILURE_SETTLE_MS = 2_000;
@@ -157,9 +159,17 @@ public final class DistributionLauncher implements Callable<Integer> {
             } else if (failingSince == 0) {
                 failingSince = System.nanoTime();
             } else if (System.nanoTime() - failingSince > TimeUnit.MILLISECONDS.toNanos(FAILURE_SETTLE_MS)) {
-                System.err.println("error: invalid configuration, " + role.name() + " not started:");
-                failed.forEach(s -> System.err.println("  " + s));
-                return EXIT_INVALID_CONFIG;
+                // a ConfigurationException names a bad value; anything else (a broker that does not answer, a
+                // full disk) is not the configuration's fault and must not be reported as such
+                List<ComponentStatus> invalid = failed.stream().filter(s -> s.detail().contains("ConfigurationException")).toList();
+                if (!invalid.isEmpty()) {
+                    System.err.println("error: invalid configuration, " + role.name() + " not started:");
+                    invalid.forEach(s -> System.err.println("  " + s));
+                    return EXIT_INVALID_CONFIG;
+                }
+                System.err.println("error: " + role.name() + " not started, a component failed:");
+                failed.forEach(s -> System.err.println("  " + s + failureHint(s)));
+                return EXIT_START_FAILED;
             }
             if (System.nanoTime() > deadline) {
                 System.err.printf("error: %s did not start within %d s; components still waiting:%n", role.title(), startupTimeoutS);
@@ -168,6 +178,12 @@ public final class DistributionLauncher implements Callable<Integer> {
             }
             Thread.sleep(200);
         }
+    }
+
+    private static String failureHint(ComponentStatus s) {
+        return s.detail().contains("Timed out waiting for a response from the server")
+                ? " (the broker accepted the connection but did not answer in time: is it overloaded, or is this client's"
+                + " session stuck on a message it keeps redelivering? see the broker's log)" : "";
     }
 
     private static String hint(ComponentStatus s) {
