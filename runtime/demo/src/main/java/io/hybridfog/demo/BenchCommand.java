@@ -15,6 +15,8 @@ import io.hybridfog.onnx.PartitionKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +47,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--home", description = "HybridFog checkout. Default: $HYBRIDFOG_HOME or the current folder.")
     Path home;
 
+    @Option(names = "--work", description = "Folder for the gateway runs' broker, Felix and journal state, emptied "
+            + "before each run. Default: <home>/.hybridfog/bench.")
+    Path workDir;
+
+    @Option(names = "--stall-timeout", defaultValue = "60", description = "Seconds without any sample sent or answered "
+            + "after which a gateway run stops with an error naming the unanswered samples (default: ${DEFAULT-VALUE}).")
+    int stallTimeoutS;
+
+    /** Seconds a gateway run may take to answer its last samples once all are sent. */
+    private static final long DRAIN_TIMEOUT_MS = 120_000;
+
     private static final String MODEL = "fashion-mnist-hybrid";
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The command line's standard output (tests read it). */
+    private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
@@ -56,30 +72,32 @@ final class BenchCommand implements Callable<Integer> {
         CliChecks.positive(spec, "--samples", samples);
         CliChecks.positive(spec, "--devices", devices);
         CliChecks.positive(spec, "--window", window);
+        CliChecks.positive(spec, "--stall-timeout", stallTimeoutS);
         CliChecks.folder(spec, "--home", homeDir.resolve("config/demo"), "is not a HybridFog checkout (no config/demo/ folder)");
-        Path work = Files.createDirectories(homeDir.resolve(".hybridfog/bench"));
+        Path work = Files.createDirectories(workDir != null ? workDir : homeDir.resolve(".hybridfog/bench"));
+        out = spec.commandLine().getOut();
         TestSet testSet = FashionMnistTestSet.load(homeDir, samples);
         int n = testSet.size();
-        System.out.printf("HybridFog benchmark: %d Fashion-MNIST test images (PNG), model %s, %d cores%n", n, MODEL,
+        out.printf("HybridFog benchmark: %d Fashion-MNIST test images (PNG), model %s, %d cores%n", n, MODEL,
                 Runtime.getRuntime().availableProcessors());
 
         double[] plain = plainLoop(testSet);
-        System.out.printf("  plain ONNX Runtime loop, 1 thread: decode+normalize+edge+entropy %.0f samples/s; edge partition only %.0f samples/s%n",
+        out.printf("  plain ONNX Runtime loop, 1 thread: decode+normalize+edge+entropy %.0f samples/s; edge partition only %.0f samples/s%n",
                 plain[0], plain[1]);
 
         // edge-only, calibrated, edge-only: the first run in a JVM pays for class loading and JIT compilation
         double edgeOnlyFirst = gateway(homeDir, work, testSet, "edge-only");
         double hybrid = gateway(homeDir, work, testSet, null);
         double edgeOnly = gateway(homeDir, work, testSet, "edge-only");
-        System.out.printf("  (edge-only runs: %.0f then %.0f samples/s; the table shows the second)%n", edgeOnlyFirst, edgeOnly);
+        out.printf("  (edge-only runs: %.0f then %.0f samples/s; the table shows the second)%n", edgeOnlyFirst, edgeOnly);
 
-        System.out.println();
-        System.out.println("| measurement | samples/s | ratio to plain loop (decode+edge) |");
-        System.out.println("|---|---:|---:|");
-        System.out.printf("| plain ONNX Runtime loop, 1 thread: decode + normalize + edge partition + entropy | %.0f | 1.00 |%n", plain[0]);
-        System.out.printf("| plain ONNX Runtime loop, 1 thread: edge partition only (pre-decoded tensors) | %.0f | %.2f |%n", plain[1], plain[1] / plain[0]);
-        System.out.printf("| gateway over MQTT, exit policy edge-only (%d devices x %d in flight) | %.0f | %.2f |%n", devices, window, edgeOnly, edgeOnly / plain[0]);
-        System.out.printf("| gateway over MQTT, calibrated entropy policy, offloads to the cloud worker | %.0f | %.2f |%n", hybrid, hybrid / plain[0]);
+        out.println();
+        out.println("| measurement | samples/s | ratio to plain loop (decode+edge) |");
+        out.println("|---|---:|---:|");
+        out.printf("| plain ONNX Runtime loop, 1 thread: decode + normalize + edge partition + entropy | %.0f | 1.00 |%n", plain[0]);
+        out.printf("| plain ONNX Runtime loop, 1 thread: edge partition only (pre-decoded tensors) | %.0f | %.2f |%n", plain[1], plain[1] / plain[0]);
+        out.printf("| gateway over MQTT, exit policy edge-only (%d devices x %d in flight) | %.0f | %.2f |%n", devices, window, edgeOnly, edgeOnly / plain[0]);
+        out.printf("| gateway over MQTT, calibrated entropy policy, offloads to the cloud worker | %.0f | %.2f |%n", hybrid, hybrid / plain[0]);
         return 0;
     }
 
@@ -119,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
                 runEdge(env, session, descriptor, t);
             }
             double edgeOnly = testSet.size() / ((System.nanoTime() - t0) / 1e9);
-            System.out.printf("  (plain loop: %d of %d would exit at the edge)%n", exits, testSet.size());
+            out.printf("  (plain loop: %d of %d would exit at the edge)%n", exits, testSet.size());
             return new double[] {full, edgeOnly};
         }
     }
@@ -143,22 +161,43 @@ final class BenchCommand implements Callable<Integer> {
             Files.writeString(config.resolve("io.hybridfog.edge.cfg"), "\nexit.policy=" + policy + "\nexit.threshold=0\n",
                     java.nio.file.StandardOpenOption.APPEND);
         }
-        System.out.printf("  gateway run, exit policy %s ...%n", policy == null ? "calibrated (model metadata)" : policy);
-        try (RuntimeStack stack = RuntimeStack.start(null, config, work.resolve("run-" + (policy == null ? "calibrated" : policy)),
-                MODEL, testSet, devices, window)) {
+        String name = policy == null ? "calibrated" : policy;
+        out.printf("  gateway run, exit policy %s ...%n", policy == null ? "calibrated (model metadata)" : policy);
+        // a fresh broker, Felix cache and gateway journal: nothing left by an earlier run (answered or not) replays
+        Path runDir = work.resolve("run-" + name);
+        deleteRecursively(runDir);
+        long stallMs = stallTimeoutS * 1000L;
+        try (RuntimeStack stack = RuntimeStack.start(null, config, runDir, MODEL, testSet, devices, window)) {
             int warm = Math.min(500, testSet.size());
-            stack.fleet.replay(warm);
-            stack.fleet.awaitAll(warm, 60_000);
-            stack.fleet.reset();
-            long t0 = System.nanoTime();
-            stack.fleet.replay(testSet.size());
-            if (!stack.fleet.awaitAll(testSet.size(), 120_000)) {
-                throw new IllegalStateException("gateway run lost samples: " + stack.fleet.answered() + " of " + testSet.size());
+            long t0;
+            try {
+                stack.fleet.replay(warm, stallMs);
+                stack.fleet.awaitAll(warm, DRAIN_TIMEOUT_MS, stallMs);
+                stack.fleet.reset();
+                t0 = System.nanoTime();
+                stack.fleet.replay(testSet.size(), stallMs);
+                stack.fleet.awaitAll(testSet.size(), DRAIN_TIMEOUT_MS, stallMs);
+            } catch (DeviceFleet.StalledException e) {
+                throw new IOException("gateway run (exit policy " + name + ") stopped: " + e.getMessage() + "; see "
+                        + System.getProperty("hybridfog.log.dir", ".hybridfog/logs") + "/hybridfog.log", e);
             }
-            double rate = testSet.size() / ((System.nanoTime() - t0) / 1e9);
-            RunSummary s = RunSummary.of(stack.fleet.sent(), stack.fleet.outcomes(), stack.fleet.duplicates(), (System.nanoTime() - t0) / 1e9);
-            System.out.printf("  -> %.0f samples/s, %.1f %% exited at the edge, %d errors%n", rate, 100 * s.edgeExitRate(), s.errors());
+            double wallS = (System.nanoTime() - t0) / 1e9;
+            double rate = testSet.size() / wallS;
+            RunSummary s = RunSummary.of(stack.fleet.sent(), stack.fleet.outcomes(), stack.fleet.duplicates(), wallS);
+            out.printf("  -> %d of %d answered, %.0f samples/s, %.1f %% exited at the edge, %d errors%n",
+                    stack.fleet.answered(), testSet.size(), rate, 100 * s.edgeExitRate(), s.errors());
             return rate;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

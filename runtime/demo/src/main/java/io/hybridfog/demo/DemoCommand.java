@@ -61,6 +61,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait for the last results (default: ${DEFAULT-VALUE}).")
     int timeoutS;
 
+    @Option(names = "--stall-timeout", defaultValue = "60", description = "Seconds without any sample sent or answered "
+            + "after which the replay stops and the summary counts the unanswered samples as lost (default: ${DEFAULT-VALUE}).")
+    int stallTimeoutS;
+
     enum Dataset {
         fashion_mnist("fashion-mnist-hybrid"),
         cifar10(Dataset.CIFAR10_DEFAULT_MODEL);
@@ -150,6 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         CliChecks.positive(spec, "--devices", devices);
         CliChecks.positive(spec, "--window", window);
         CliChecks.positive(spec, "--timeout", timeoutS);
+        CliChecks.positive(spec, "--stall-timeout", stallTimeoutS);
         CliChecks.notNegative(spec, "--samples", samples);
         CliChecks.folder(spec, "--home", homeDir.resolve("models"), "is not a HybridFog checkout (no models/ folder)");
         CliChecks.folder(spec, "--config", config, "does not exist");
@@ -200,8 +205,15 @@ final class DemoCommand implements Callable<Integer> {
         }, "progress");
         progress.setDaemon(true);
         progress.start();
-        fleet.replay(count);
-        boolean complete = fleet.awaitAll(count, timeoutS * 1000L);
+        boolean complete = true;
+        try {
+            fleet.replay(count, stallTimeoutS * 1000L);
+            fleet.awaitAll(count, timeoutS * 1000L, stallTimeoutS * 1000L);
+        } catch (DeviceFleet.StalledException e) {
+            complete = false;
+            System.err.println("error: replay stopped: " + e.getMessage() + "; see "
+                    + System.getProperty("hybridfog.log.dir", ".hybridfog/logs") + "/hybridfog.log");
+        }
         double wallS = (System.nanoTime() - start) / 1e9;
         progress.interrupt();
 

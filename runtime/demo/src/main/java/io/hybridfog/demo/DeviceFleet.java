@@ -21,10 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Simulated devices: each publishes its share of the test set to {@code <samplesPrefix><deviceId>} with the
- * sample id {@code <run id>-<sample index>} as MQTT 5 correlation data (the gateway remembers answered ids for 10
- * minutes, across its restarts: ids must not repeat from one run to the next), keeps at most {@code window} samples in flight (closed loop, so
- * latency is measured without overloading the gateway), and collects the results published on
- * {@code <resultsPrefix><deviceId>}.
+ * sample id {@code <run id>-<replay number>-<sample index>} as MQTT 5 correlation data, keeps at most {@code window}
+ * samples in flight (closed loop, so latency is measured without overloading the gateway), and collects the results
+ * published on {@code <resultsPrefix><deviceId>}.
+ * <p>
+ * Sample ids never repeat, neither from one run to the next nor between two replays of one fleet (a warm-up and a
+ * measurement replay the same samples): the gateway remembers the ids it has taken for 10 minutes, across its
+ * restarts, and drops a repeated id without a reply (a redelivery), which would leave the device waiting forever.
+ * <p>
+ * No replay can hang: {@link #replay} and {@link #awaitAll} give up with a {@link StalledException} naming the
+ * unanswered samples once no sample has been sent or answered for their stall timeout.
  */
 final class DeviceFleet implements AutoCloseable {
     private final List<Device> devices = new ArrayList<>();
@@ -34,6 +40,10 @@ final class DeviceFleet implements AutoCloseable {
     private final AtomicInteger sent = new AtomicInteger();
     /** Makes this run's sample ids differ from every earlier run's (base 36 start time in ms). */
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
+    /** Number of the current replay, part of every sample id: a sample replayed again gets a new id. */
+    private final AtomicInteger replayNumber = new AtomicInteger();
+    /** {@link System#nanoTime()} of the last sample sent or answered. */
+    private volatile long lastProgressNanos = System.nanoTime();
 
     DeviceFleet(String brokerUrl, int deviceCount, int window, TestSet testSet, String samplesPrefix, String resultsPrefix)
             throws IOException, InterruptedException {
@@ -57,41 +67,130 @@ final class DeviceFleet implements AutoCloseable {
         return false;
     }
 
-    /** Replays samples [0, count) spread round-robin over the devices; blocks until all are sent. */
-    void replay(int count) throws InterruptedException {
+    /**
+     * Replays samples [0, count) spread round-robin over the devices, each device keeping at most its window in
+     * flight; blocks until all are sent (not answered: see {@link #awaitAll}).
+     *
+     * @param count          samples to send, at most the test set's size
+     * @param stallTimeoutMs milliseconds without any sample sent or answered after which the replay stops
+     * @throws StalledException    nothing was sent or answered for {@code stallTimeoutMs}: the device threads are
+     *                             stopped and the message names how many samples are unanswered
+     * @throws InterruptedException the calling thread was interrupted (the device threads are stopped)
+     */
+    void replay(int count, long stallTimeoutMs) throws InterruptedException, StalledException {
+        String replayId = runId + "-" + replayNumber.incrementAndGet();
         List<Thread> threads = new ArrayList<>();
+        lastProgressNanos = System.nanoTime();
         for (int d = 0; d < devices.size(); d++) {
             Device device = devices.get(d);
             int first = d;
             Thread t = new Thread(() -> {
                 for (int i = first; i < count; i += devices.size()) {
                     try {
-                        device.send(i);
+                        device.send(replayId, i);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
                     }
                 }
             }, device.id);
+            t.setDaemon(true);
             threads.add(t);
             t.start();
         }
-        for (Thread t : threads) {
-            t.join();
+        try {
+            for (Thread t : threads) {
+                while (t.isAlive()) {
+                    t.join(100);
+                    if (t.isAlive() && stalledFor() >= stallTimeoutMs) {
+                        throw stalled(count, stallTimeoutMs, "while sending");
+                    }
+                }
+            }
+        } finally {
+            for (Thread t : threads) {
+                t.interrupt();
+            }
+            for (Thread t : threads) {
+                t.join(5_000);
+            }
         }
     }
 
-    /** Waits until every sent sample is answered or the timeout passes. @return true if all answered */
-    boolean awaitAll(int count, long timeoutMs) throws InterruptedException {
+    /**
+     * Waits until samples [0, count) of the last replay are all answered (a result, error results included).
+     *
+     * @param count          samples replayed
+     * @param timeoutMs      milliseconds to wait at most in all
+     * @param stallTimeoutMs milliseconds without any sample answered after which the wait stops
+     * @throws StalledException    not all answered within {@code timeoutMs}, or nothing answered for
+     *                             {@code stallTimeoutMs}; the message names how many samples are unanswered
+     */
+    void awaitAll(int count, long timeoutMs, long stallTimeoutMs) throws InterruptedException, StalledException {
         long deadline = System.currentTimeMillis() + timeoutMs;
-        while (outcomes.size() < count && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
+        while (outcomes.size() < count) {
+            if (System.currentTimeMillis() >= deadline) {
+                throw new StalledException(count, sent.get(), outcomes.size(), inFlight(),
+                        "not all answered within " + seconds(timeoutMs));
+            }
+            if (stalledFor() >= stallTimeoutMs) {
+                throw stalled(count, stallTimeoutMs, "waiting for the last results");
+            }
+            Thread.sleep(20);
         }
-        return outcomes.size() >= count;
     }
 
-    /** Forgets all outcomes and counters (after a warm-up replay). Call only when nothing is in flight. */
+    private long stalledFor() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastProgressNanos);
+    }
+
+    private StalledException stalled(int count, long stallTimeoutMs, String phase) {
+        return new StalledException(count, sent.get(), outcomes.size(), inFlight(),
+                "no sample sent or answered for " + seconds(stallTimeoutMs) + " " + phase);
+    }
+
+    private static String seconds(long ms) {
+        return ms % 1000 == 0 ? ms / 1000 + " s" : String.format("%.1f s", ms / 1000.0);
+    }
+
+    /** Samples published (or being published) and not answered yet, over all devices. */
+    private int inFlight() {
+        int n = 0;
+        for (Device d : devices) {
+            n += d.sentAt.size();
+        }
+        return n;
+    }
+
+    /**
+     * A replay that stopped before every sample was answered. The message says why, how many samples are
+     * unanswered, how many of those were sent (and got no result) and how many were never sent.
+     */
+    static final class StalledException extends Exception {
+        private final int unanswered;
+
+        StalledException(int count, int sent, int answered, int inFlight, String why) {
+            super(why + ": " + (count - answered) + " of " + count + " samples unanswered (" + inFlight
+                    + " sent and waiting for their result, " + Math.max(0, count - sent) + " not sent yet)");
+            this.unanswered = count - answered;
+        }
+
+        /** @return samples of the replay without a result */
+        int unanswered() {
+            return unanswered;
+        }
+    }
+
+    /**
+     * Forgets all outcomes and counters (after a warm-up replay).
+     *
+     * @throws IllegalStateException samples are still in flight: their late results would count in the next replay
+     */
     void reset() {
+        int inFlight = inFlight();
+        if (inFlight > 0) {
+            throw new IllegalStateException("reset with " + inFlight + " samples in flight");
+        }
         outcomes.clear();
         sent.set(0);
         duplicates.set(0);
@@ -157,15 +256,16 @@ final class DeviceFleet implements AutoCloseable {
             return false;
         }
 
-        void send(int index) throws InterruptedException {
+        void send(String replayId, int index) throws InterruptedException {
             inFlight.acquire();
-            String sampleId = runId + "-" + index;
+            String sampleId = replayId + "-" + index;
             sentAt.put(sampleId, System.nanoTime());
             // a refused publish (broker unreachable, queue full) is retried: the sample is never dropped
             while (!publish(sampleId, testSet.payload(index))) {
                 Thread.sleep(50);
             }
             sent.incrementAndGet();
+            lastProgressNanos = System.nanoTime();
         }
 
         private boolean publish(String sampleId, byte[] payload) throws InterruptedException {
@@ -213,6 +313,7 @@ final class DeviceFleet implements AutoCloseable {
             outcomes.put(index, new SampleOutcome(index, testSet.label(index), result.predictedClass(),
                     result.exit() == null ? null : result.exit().name(), result.error() == null ? null : result.error().name(),
                     (now - start) / 1e6, result.energyPj(), result.referenceEnergyPj(), result.offloadBytes()));
+            lastProgressNanos = now;
         }
 
         void close() {

@@ -65,7 +65,15 @@ final class RuntimeStack implements AutoCloseable {
         }
     }
 
+    /**
+     * The distribution folder (bundles/, models/): the system property {@code hybridfog.dist} when set (tests run
+     * from target/classes, before the jar exists), else the folder of the jar this class was loaded from.
+     */
     static Path distributionDir() throws URISyntaxException {
+        String dist = System.getProperty("hybridfog.dist");
+        if (dist != null && !dist.isBlank()) {
+            return Path.of(dist);
+        }
         return Path.of(RuntimeStack.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
     }
 
