@@ -18,6 +18,8 @@ public enum ErrorCode {
     MISSING_SAMPLE_ID,
     /** The gateway's queue is full; retry later. */
     OVERLOADED,
+    /** The gateway's journal has reached its size on disk ({@code journal.max.bytes}); retry later. */
+    JOURNAL_FULL,
     /** The cloud partition failed or did not answer in time. */
     OFFLOAD_FAILED,
     /** An unexpected failure inside the runtime. */

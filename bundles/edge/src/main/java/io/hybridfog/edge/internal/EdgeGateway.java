@@ -109,7 +109,8 @@ public final class EdgeGateway implements AutoCloseable {
                 this::describeExitRule);
         try {
             this.journal = new ResultJournal(bus, settings.journalDir() == null ? null : java.nio.file.Path.of(settings.journalDir()),
-                    DEDUP_CAPACITY, DEDUP_WINDOW_MS, settings.gatewayId(), counters.resultsPublished, counters.publishFailures);
+                    DEDUP_CAPACITY, DEDUP_WINDOW_MS, settings.journalMaxBytes(), settings.gatewayId(),
+                    counters.resultsPublished, counters.publishFailures);
         } catch (RuntimeException e) {
             workers.shutdownNow();
             timer.shutdownNow();
@@ -226,14 +227,31 @@ public final class EdgeGateway implements AutoCloseable {
         }
     }
 
-    /** Delivery thread: journal and enqueue only. */
+    /**
+     * Delivery thread: the checks that can refuse a sample without decoding it, then journal and enqueue only. A
+     * sample refused here (too large, no sample id, no room in the journal) is answered at once and nothing of it is
+     * written: its result is published without the journal and the sample acknowledged on the result's PUBACK.
+     */
     void onSample(BusMessage m, Acknowledgement ack) {
         Sample s = Sample.of(m, System.nanoTime());
+        InferenceResult refused = refuseBeforeJournal(s);
+        if (refused != null) {
+            counters.samples.increment();
+            journal.publishUnjournaled(resultMessage(s, refused), ack);
+            return;
+        }
         ResultJournal.Admission admission = journal.admit(s.key(), m, ack);
         if (admission == ResultJournal.Admission.FULL) {
             counters.samples.increment();
             journal.publishUnjournaled(resultMessage(s, Results.error(s, null, ErrorCode.OVERLOADED,
                     "gateway journal full (" + DEDUP_CAPACITY + " results waiting for the broker); retry later")), ack);
+            return;
+        }
+        if (admission == ResultJournal.Admission.NO_SPACE) {
+            counters.samples.increment();
+            journal.publishUnjournaled(resultMessage(s, Results.error(s, null, ErrorCode.JOURNAL_FULL,
+                    "gateway journal full (" + journal.fileSize() + " bytes on disk, " + journal.inboxBytes()
+                            + " bytes of samples waiting, journal.max.bytes " + journal.maxBytes() + "); retry later")), ack);
             return;
         }
         if (admission != ResultJournal.Admission.NEW) {
@@ -242,6 +260,29 @@ public final class EdgeGateway implements AutoCloseable {
         }
         counters.samples.increment();
         enqueue(s);
+    }
+
+    /** The error result of a sample refused before it is journaled, or null if it may be journaled. */
+    private InferenceResult refuseBeforeJournal(Sample s) {
+        byte[] payload = s.message().payload();
+        int max = settings.maxPayloadBytes();
+        if (payload != null && payload.length > max) {
+            return Results.error(s, null, ErrorCode.PAYLOAD_TOO_LARGE,
+                    "payload is " + payload.length + " bytes, at most " + max + " accepted");
+        }
+        if (s.sampleId() == null) {
+            return Results.error(s, null, ErrorCode.MISSING_SAMPLE_ID, missingSampleId(s));
+        }
+        if (ResultJournal.encodedSize(s.message()) < 0) {
+            return Results.error(s, null, ErrorCode.MALFORMED_PAYLOAD,
+                    "topic, content type or a user property longer than 65,535 bytes");
+        }
+        return null;
+    }
+
+    private static String missingSampleId(Sample s) {
+        return s.correlationData() == null || s.correlationData().length == 0
+                ? "sample has no sample id (MQTT 5 correlation data)" : "sample id (MQTT 5 correlation data) is not UTF-8";
     }
 
     private void enqueue(Sample s) {
@@ -283,9 +324,7 @@ public final class EdgeGateway implements AutoCloseable {
         ModelDescriptor[] model = {null}; // the version the sample runs on, once known: error results name it
         try {
             if (s.sampleId() == null) {
-                throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, s.correlationData() == null
-                        || s.correlationData().length == 0 ? "sample has no sample id (MQTT 5 correlation data)"
-                        : "sample id (MQTT 5 correlation data) is not UTF-8");
+                throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, missingSampleId(s)); // from an older journal
             }
             String modelName = s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
             EdgeRun run = runEdge(s, modelName, model);

@@ -92,6 +92,11 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
                 + "results and answered sample ids; empty: <hybridfog.state.dir>/journal/<gateway.id> (the launcher sets "
                 + "hybridfog.state.dir to <work>/state), or the bundle's data area without it")
         String journal_dir() default "";
+
+        @AttributeDefinition(name = "Journal size limit (bytes)", min = "1048576", max = "1099511627776",
+                description = "Most bytes the journal file takes on disk (at least 4 x max.payload.bytes); samples "
+                        + "that do not fit get a JOURNAL_FULL error result, samples already taken are kept")
+        long journal_max_bytes() default GatewaySettings.DEFAULT_JOURNAL_MAX_BYTES;
     }
 
 

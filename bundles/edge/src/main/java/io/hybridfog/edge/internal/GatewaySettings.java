@@ -29,11 +29,14 @@ import java.util.Map;
  * @param journalDir         folder of the store-and-forward journal ({@link ResultJournal}; key {@code journal.dir});
  *                           null keeps it in memory, so results waiting for the broker do not survive a restart. The
  *                           OSGi component defaults it to {@code <hybridfog.state.dir>/journal/<gateway.id>}.
+ * @param journalMaxBytes    most bytes the journal file may take on disk (key {@code journal.max.bytes}, default
+ *                           {@value #DEFAULT_JOURNAL_MAX_BYTES}); at least 4 x {@code max.payload.bytes}. New samples
+ *                           that do not fit get a JOURNAL_FULL error result; samples already taken are kept.
  */
 public record GatewaySettings(String gatewayId, String samplesTopic, String resultsTopicPrefix, String offloadTopicPrefix,
                               String repliesTopicPrefix, String model, String exitPolicy, Double exitThreshold,
                               long offloadTimeoutMs, boolean offloadFallback, int workers, int queueCapacity,
-                              int maxPayloadBytes, String journalDir) {
+                              int maxPayloadBytes, String journalDir, long journalMaxBytes) {
 
     public static final String DEFAULT_SAMPLES_TOPIC = "hybridfog/samples/+";
     public static final String DEFAULT_RESULTS_TOPIC_PREFIX = "hybridfog/results/";
@@ -43,6 +46,9 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
     public static final int DEFAULT_WORKERS = 2;
     public static final int DEFAULT_QUEUE_CAPACITY = 1000;
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+    public static final long DEFAULT_JOURNAL_MAX_BYTES = 256L << 20;
+    /** Smallest {@code journal.max.bytes}, bytes. */
+    public static final long MIN_JOURNAL_MAX_BYTES = 1L << 20;
 
     public GatewaySettings {
         Topics.checkLevel("gateway.id", gatewayId);
@@ -64,13 +70,19 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
         if (journalDir != null && journalDir.isBlank()) {
             journalDir = null;
         }
+        ConfigValues.requireRange("journal.max.bytes", journalMaxBytes, MIN_JOURNAL_MAX_BYTES, 1L << 40);
+        if (journalMaxBytes < 4L * maxPayloadBytes) {
+            throw new SettingException("journal.max.bytes", "must be at least 4 x max.payload.bytes ("
+                    + 4L * maxPayloadBytes + "), got " + journalMaxBytes);
+        }
     }
 
     /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
     public static GatewaySettings of(String gatewayId, String model) {
         return new GatewaySettings(gatewayId, DEFAULT_SAMPLES_TOPIC, DEFAULT_RESULTS_TOPIC_PREFIX,
                 DEFAULT_OFFLOAD_TOPIC_PREFIX, DEFAULT_REPLIES_TOPIC_PREFIX, model, null, null,
-                DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES, null);
+                DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES, null,
+                DEFAULT_JOURNAL_MAX_BYTES);
     }
 
     /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
@@ -90,17 +102,26 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
                 c.integer("workers", DEFAULT_WORKERS),
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
                 c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
-                c.string("journal.dir", null));
+                c.string("journal.dir", null),
+                c.longValue("journal.max.bytes", DEFAULT_JOURNAL_MAX_BYTES));
     }
 
     public GatewaySettings withOffloadFallback(boolean fallback) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes, journalDir);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes, journalDir,
+                journalMaxBytes);
     }
 
     public GatewaySettings withJournalDir(String dir) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, dir);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, dir,
+                journalMaxBytes);
+    }
+
+    public GatewaySettings withJournalMaxBytes(long maxBytes) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes,
+                journalDir, maxBytes);
     }
 
     private static boolean fallback(String value) {
@@ -118,11 +139,13 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
 
     public GatewaySettings withExit(String policy, Double threshold) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir);
+                model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir,
+                journalMaxBytes);
     }
 
     public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
-                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir);
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir,
+                journalMaxBytes);
     }
 }

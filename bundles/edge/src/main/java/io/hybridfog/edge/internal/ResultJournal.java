@@ -49,6 +49,19 @@ import org.h2.mvstore.MVStoreException;
  * (too large, not authorized) is dropped and counted. When the outbox holds {@code capacity} results, the journal
  * takes no more samples ({@link #admit} answers FULL): the gateway then answers OVERLOADED.
  *
+ * <p>Size on disk: the journal (its MVStore file and its sample files) stays under {@code maxBytes}. A sample is
+ * taken only while the samples in the inbox and the journal on disk (with what the next commit adds) stay under 3/4
+ * of it ({@link #admit} answers NO_SPACE otherwise: the gateway answers JOURNAL_FULL without writing anything); the
+ * last quarter is room for the answers of the samples already taken and for the copy-on-write pages of the next
+ * commits. Nothing the journal holds is dropped to make room. Samples larger than {@value #INLINE_MAX_BYTES} bytes
+ * are not kept in the MVStore file but each in a file of its own in {@code samples/} (written before the commit that
+ * acknowledges it, deleted after the commit that answers it): MVStore writes every commit to a new place, rewrites
+ * a neighbour's page when a page splits and reuses dead space only after a retention time (45 s), so large values
+ * would make it write and keep several times their size; a sample file gives its space back at once. The MVStore
+ * file itself holds small entries only; every {@value #HOUSEKEEPING_MS} ms the journal compacts it (fsync before
+ * anything is overwritten) when it is above 1/2 of the limit or mostly dead space, and at once after refusing a
+ * sample for want of space.
+ *
  * <p>Durability: a commit is written to the file before anything is acknowledged or published, so a killed process
  * loses nothing; the operating system's write cache is not flushed (fsync), so a power failure may. Thread-safe.
  */
@@ -56,6 +69,12 @@ final class ResultJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ResultJournal.class.getName());
     static final long COMMIT_MS = 10;
     static final long RETRY_MS = 2000;
+    static final long HOUSEKEEPING_MS = 1000;
+    /** Samples encoded larger than this go to a file of their own. */
+    static final int INLINE_MAX_BYTES = 16 * 1024;
+    private static final byte[] SPILLED = new byte[0]; // inbox value of a sample kept in a file (an encoding is longer)
+    /** Longest compaction run, ms (MVStore checks it between steps of up to 16 MiB of writes). */
+    private static final int COMPACT_MS = 500;
     private static final long CLOSE_WAIT_MS = 3000;
 
     /** Outcome of {@link #admit}. */
@@ -67,7 +86,9 @@ final class ResultJournal implements AutoCloseable {
         /** Already answered: acknowledged now, nothing to do. */
         ANSWERED,
         /** The outbox is full (the broker has not taken results for a long time): answer without journaling. */
-        FULL
+        FULL,
+        /** The sample does not fit in the journal's size on disk: answer without journaling. */
+        NO_SPACE
     }
 
     /** A sample the last run took and did not answer. */
@@ -82,9 +103,23 @@ final class ResultJournal implements AutoCloseable {
     private final MVMap<String, Long> answered; // key -> epoch ms answered
     private final MVMap<Long, String> answeredOrder; // sequence -> key, for pruning oldest first
     private final MVMap<Long, byte[]> outbox; // sequence -> encoded result
-    private final MVMap<String, byte[]> inbox; // key -> encoded sample
+    private final MVMap<String, byte[]> inbox; // key -> encoded sample, or SPILLED
+    private final MVMap<String, String> spilled; // key -> "<file id>/<bytes>" of a sample kept in samples/
+    private final Path spillDir; // null in memory
+    private long nextFileId; // guarded by this
+    private long spilledBytes; // guarded by this: bytes of the sample files not deleted yet
+    private final List<Path> toDelete = new ArrayList<>(); // guarded by this: sample files to delete after the next commit
     private final int capacity;
     private final long windowMs;
+    private final long maxBytes;
+    private final long admitLimit; // samples are taken while the file and the inbox stay under this
+    private final long compactAbove; // housekeeping compacts a file larger than this
+    private final long shrinkFloor; // ... and one larger than this that is mostly dead space
+    private final int retentionMs; // MVStore's, restored after each compaction (which sets it to 0)
+    private long inboxBytes; // guarded by this: encoded samples in the inbox
+    private long uncommittedBytes; // guarded by this: encoded samples put since the last commit
+    private volatile boolean compactRequested;
+    private final LongAdder compactions = new LongAdder();
     private final AtomicLong sequence;
     private final List<Acknowledgement> toAcknowledge = new ArrayList<>(); // guarded by this: after the next commit
     private final List<Recorded> uncommitted = new ArrayList<>(); // guarded by this: to publish after the next commit
@@ -104,24 +139,53 @@ final class ResultJournal implements AutoCloseable {
      * @param dir       folder of the journal file {@code journal.mv.db}; null keeps it in memory (no restart safety)
      * @param capacity  most answered sample ids remembered and most results in the outbox
      * @param windowMs  how long an answered sample id is remembered, ms
+     * @param maxBytes  most bytes the journal file may take on disk (and the journal in memory without folder)
      * @param published counts results the broker acknowledged
      * @param failed    counts results the broker refused for good
      * @throws UncheckedIOException if the folder cannot be created or the file is not a readable journal (e.g. in
      *                              use by another gateway process)
      */
-    ResultJournal(MessageBus bus, Path dir, int capacity, long windowMs, String name, LongAdder published, LongAdder failed) {
+    ResultJournal(MessageBus bus, Path dir, int capacity, long windowMs, long maxBytes, String name, LongAdder published,
+                  LongAdder failed) {
         this.bus = bus;
         this.capacity = capacity;
         this.windowMs = windowMs;
+        this.maxBytes = maxBytes;
+        this.admitLimit = maxBytes / 4 * 3;
+        this.compactAbove = maxBytes / 2;
+        this.shrinkFloor = Math.min(16L << 20, maxBytes / 8);
         this.published = published;
         this.failed = failed;
         this.store = open(dir);
+        this.retentionMs = store.getRetentionTime();
         this.answered = store.openMap("answered");
         this.answeredOrder = store.openMap("answeredOrder");
         this.outbox = store.openMap("outbox");
         this.inbox = store.openMap("inbox");
+        this.spilled = store.openMap("spilled");
+        this.spillDir = dir == null ? null : dir.resolve("samples");
         List<Unanswered> left = new ArrayList<>();
-        inbox.forEach((k, v) -> left.add(new Unanswered(k, decode(v))));
+        long held = 0;
+        Set<String> files = new java.util.HashSet<>();
+        for (Map.Entry<String, byte[]> e : inbox.entrySet()) {
+            String ref = spilled.get(e.getKey());
+            byte[] encoded = e.getValue();
+            if (ref != null) {
+                Path file = spillDir.resolve(ref.substring(0, ref.indexOf('/')));
+                files.add(file.getFileName().toString());
+                nextFileId = Math.max(nextFileId, Long.parseLong(file.getFileName().toString()) + 1);
+                try {
+                    encoded = Files.readAllBytes(file);
+                } catch (IOException ex) {
+                    throw new UncheckedIOException("journal sample file " + file + " unreadable: " + ex.getMessage(), ex);
+                }
+                spilledBytes += encoded.length;
+            }
+            left.add(new Unanswered(e.getKey(), decode(encoded)));
+            held += encoded.length;
+        }
+        this.inboxBytes = held;
+        deleteOrphans(files);
         this.unanswered = List.copyOf(left);
         Long lastOut = outbox.lastKey();
         Long lastAnswered = answeredOrder.lastKey();
@@ -139,12 +203,14 @@ final class ResultJournal implements AutoCloseable {
         }
         timer.scheduleWithFixedDelay(this::commitQuietly, COMMIT_MS, COMMIT_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::retry, RETRY_MS, RETRY_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::housekeeping, HOUSEKEEPING_MS, HOUSEKEEPING_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
      * A sample arrived ({@code key}: device and sample id; unique per sample for samples without id, which cannot be
      * deduplicated). The journal acknowledges it ({@code ack}) once it is on disk, or at once if already answered;
-     * FULL leaves {@code ack} to the caller.
+     * FULL and NO_SPACE write nothing and leave {@code ack} to the caller. The caller has checked the sample with
+     * {@link #encodedSize} first (so that it can refuse it before anything is written).
      */
     synchronized Admission admit(String key, BusMessage sample, Acknowledgement ack) {
         if (closed) {
@@ -161,7 +227,33 @@ final class ResultJournal implements AutoCloseable {
         if (outbox.size() >= capacity) {
             return Admission.FULL;
         }
-        inbox.put(key, encode(sample));
+        int size = encodedSize(sample);
+        if (size < 0) {
+            throw new IllegalArgumentException("sample cannot be journaled: a topic or property is too long");
+        }
+        if (inboxBytes + size > admitLimit || storeFileSize() + spilledBytes + uncommittedBytes + size > admitLimit) {
+            compactRequested = true; // dead space is given back at once if there is any
+            return Admission.NO_SPACE;
+        }
+        byte[] encoded = encode(sample, size);
+        if (size > INLINE_MAX_BYTES && spillDir != null) {
+            long id = nextFileId++;
+            try {
+                Files.createDirectories(spillDir);
+                Files.write(spillDir.resolve(Long.toString(id)), encoded); // before the commit that acknowledges it
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "journal: cannot write a sample file: " + e.getMessage());
+                compactRequested = true;
+                return Admission.NO_SPACE; // e.g. the disk is full: nothing taken, the caller answers
+            }
+            spilledBytes += size;
+            spilled.put(key, id + "/" + size);
+            inbox.put(key, SPILLED);
+        } else {
+            inbox.put(key, encoded);
+            uncommittedBytes += size;
+        }
+        inboxBytes += size;
         toAcknowledge.add(ack);
         return Admission.NEW;
     }
@@ -182,7 +274,15 @@ final class ResultJournal implements AutoCloseable {
         }
         long id = sequence.incrementAndGet();
         outbox.put(id, encode(result));
-        inbox.remove(key);
+        byte[] taken = inbox.remove(key);
+        String ref = spilled.remove(key);
+        if (ref != null) {
+            int slash = ref.indexOf('/');
+            inboxBytes -= Long.parseLong(ref.substring(slash + 1));
+            toDelete.add(spillDir.resolve(ref.substring(0, slash))); // once the commit has removed it from the inbox
+        } else if (taken != null) {
+            inboxBytes -= taken.length;
+        }
         answered.put(key, System.currentTimeMillis());
         answeredOrder.put(id, key);
         uncommitted.add(new Recorded(id, result));
@@ -214,6 +314,31 @@ final class ResultJournal implements AutoCloseable {
     /** Answered sample ids remembered. */
     int answeredSize() {
         return answered.size();
+    }
+
+    /** Bytes the journal takes on disk now: its MVStore file and its sample files (0 in memory). */
+    synchronized long fileSize() {
+        return storeFileSize() + spilledBytes;
+    }
+
+    private long storeFileSize() {
+        var fileStore = store.getFileStore();
+        return fileStore == null || store.isClosed() ? 0 : fileStore.size();
+    }
+
+    /** Encoded bytes of the samples in the inbox. */
+    synchronized long inboxBytes() {
+        return inboxBytes;
+    }
+
+    /** The size limit of the journal, bytes. */
+    long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Compactions run so far. */
+    long compactions() {
+        return compactions.sum();
     }
 
     /**
@@ -259,19 +384,83 @@ final class ResultJournal implements AutoCloseable {
     private void commit() {
         List<Recorded> batch;
         List<Acknowledgement> acks;
+        List<Path> deletable;
         synchronized (this) {
-            if ((uncommitted.isEmpty() && toAcknowledge.isEmpty()) || store.isClosed()) {
+            if ((uncommitted.isEmpty() && toAcknowledge.isEmpty() && toDelete.isEmpty()) || store.isClosed()) {
                 return;
             }
             store.commit();
+            uncommittedBytes = 0;
             batch = List.copyOf(uncommitted);
             uncommitted.clear();
             acks = List.copyOf(toAcknowledge);
             toAcknowledge.clear();
+            deletable = List.copyOf(toDelete);
+            toDelete.clear();
         }
+        deleteSampleFiles(deletable);
         acks.forEach(Acknowledgement::acknowledge);
         for (Recorded r : batch) {
             send(r.id(), r.result());
+        }
+    }
+
+    /**
+     * Gives dead space back: compacts the file when it is above half its limit, when it is mostly dead space (and
+     * above a floor not worth shrinking further), or when a sample was refused for want of space.
+     */
+    private void housekeeping() {
+        try {
+            long size = storeFileSize();
+            if (size == 0 || !(compactRequested || size > compactAbove
+                    || (size > shrinkFloor && store.getFileStore().getFillRate() < 50))) {
+                return;
+            }
+            commit(); // what is pending is acknowledged and published as usual
+            synchronized (this) {
+                if (store.isClosed()) {
+                    return;
+                }
+                compactRequested = false;
+                store.compactFile(COMPACT_MS); // syncs the file before overwriting or truncating anything
+                store.setRetentionTime(retentionMs); // compactFile leaves it at 0
+                compactions.increment();
+            }
+            LOG.log(Level.DEBUG, "journal compacted: {0} -> {1} bytes", size, storeFileSize());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "journal compaction failed: " + e);
+        }
+    }
+
+    private void deleteSampleFiles(List<Path> files) {
+        long freed = 0;
+        for (Path f : files) {
+            try {
+                long n = Files.size(f);
+                Files.delete(f);
+                freed += n;
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "journal: cannot delete the answered sample file " + f + ": " + e.getMessage());
+            }
+        }
+        synchronized (this) {
+            spilledBytes -= freed;
+        }
+    }
+
+    /** Sample files no inbox entry refers to: written by a run killed before its commit (never acknowledged). */
+    private void deleteOrphans(Set<String> referenced) {
+        if (spillDir == null || !Files.isDirectory(spillDir)) {
+            return;
+        }
+        try (var files = Files.list(spillDir)) {
+            for (Path f : files.toList()) {
+                if (!referenced.contains(f.getFileName().toString())) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "journal: cannot list " + spillDir + ": " + e.getMessage());
         }
     }
 
@@ -359,9 +548,53 @@ final class ResultJournal implements AutoCloseable {
         return dir == null ? "(in memory)" : dir.toString();
     }
 
+    /**
+     * Bytes of {@link #encode}'s output, computed without encoding; -1 if the message cannot be encoded (its topic,
+     * content type or a user property is longer than 65,535 bytes in modified UTF-8).
+     */
+    static int encodedSize(BusMessage m) {
+        long n = 2 + 4 + 2 + 4 + 4 + 4L * m.userProperties().size(); // lengths, property count, property lengths
+        long[] strings = new long[2 + 2 * m.userProperties().size()];
+        int i = 0;
+        strings[i++] = utfLength(m.topic());
+        strings[i++] = utfLength(m.contentType() == null ? "" : m.contentType());
+        for (Map.Entry<String, String> p : m.userProperties().entrySet()) {
+            strings[i++] = utfLength(p.getKey());
+            strings[i++] = utfLength(p.getValue());
+        }
+        for (long s : strings) {
+            if (s > 65_535) {
+                return -1;
+            }
+            n += s;
+        }
+        n += m.correlationData() == null ? 0 : m.correlationData().length;
+        n += m.payload() == null ? 0 : m.payload().length;
+        return n > Integer.MAX_VALUE - 16 ? -1 : (int) n;
+    }
+
+    /** Length of a string in the modified UTF-8 of {@link DataOutputStream#writeUTF}. */
+    private static long utfLength(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c >= 0x0001 && c <= 0x007F ? 1 : c <= 0x07FF ? 2 : 3;
+        }
+        return n;
+    }
+
     /** Topic, correlation data, content type, payload and user properties (no response topic: not needed). */
     static byte[] encode(BusMessage m) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(m.payload().length + 128);
+        int size = encodedSize(m);
+        if (size < 0) {
+            throw new IllegalArgumentException("message to " + m.topic() + " cannot be journaled: a string is too long");
+        }
+        return encode(m, size);
+    }
+
+    /** As {@link #encode(BusMessage)}, into one array of the given (exact) size: the payload is copied once. */
+    private static byte[] encode(BusMessage m, int size) {
+        ExactBuffer bytes = new ExactBuffer(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeUTF(m.topic());
             writeBytes(out, m.correlationData());
@@ -375,7 +608,18 @@ final class ResultJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }
-        return bytes.toByteArray();
+        return bytes.exact();
+    }
+
+    /** A byte array stream of a known final size: hands its array over without copying it. */
+    private static final class ExactBuffer extends ByteArrayOutputStream {
+        ExactBuffer(int size) {
+            super(size);
+        }
+
+        byte[] exact() {
+            return count == buf.length ? buf : java.util.Arrays.copyOf(buf, count);
+        }
     }
 
     static BusMessage decode(byte[] encoded) {

@@ -380,6 +380,10 @@ class EdgeGatewayTest {
         assertKey("workers", with(p, "workers", "two"));
         assertKey("queue.capacity", with(p, "queue.capacity", -5));
         assertKey("max.payload.bytes", with(p, "max.payload.bytes", 0));
+        assertEquals(256L << 20, s.journalMaxBytes());
+        assertEquals(64L << 20, GatewaySettings.parse(with(p, "journal.max.bytes", 64L << 20)).journalMaxBytes());
+        assertKey("journal.max.bytes", with(p, "journal.max.bytes", 1000));
+        assertKey("journal.max.bytes", with(p, "journal.max.bytes", 3 << 20)); // under 4 x max.payload.bytes
     }
 
     private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

@@ -9,6 +9,7 @@ import io.hybridfog.api.transport.PublishRefusedException;
 import io.hybridfog.mqtt.testing.InMemoryMessageBus;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +24,7 @@ class ResultJournalTest {
     private final LongAdder failed = new LongAdder();
 
     private ResultJournal open(InMemoryMessageBus bus, Path dir, int capacity) {
-        return new ResultJournal(bus, dir, capacity, 60_000, "test", published, failed);
+        return new ResultJournal(bus, dir, capacity, 60_000, 64L << 20, "test", published, failed);
     }
 
     private static BusMessage sample(String id) {
@@ -112,6 +113,127 @@ class ResultJournalTest {
             assertEquals(0, journal.outboxSize());
             assertEquals(ResultJournal.Admission.NEW, journal.admit("k4", sample("4"), () -> { }));
         }
+    }
+
+    @Test
+    void theEncodedSizeIsKnownBeforeEncodingAndAStringTooLongToJournalIsRecognized() {
+        String unicode = "d\u00e9v-\u20ac-\uD83D\uDE00-\u0000";
+        List<BusMessage> messages = List.of(sample("a"),
+                new BusMessage("hybridfog/samples/" + unicode, new byte[0], null, null, null, Map.of()),
+                new BusMessage("t", null, null, new byte[] {(byte) 0xff}, "image/png", Map.of(unicode, unicode, "k", "")),
+                new BusMessage("t", new byte[70_000], null, new byte[40_000], null, Map.of("k", "x".repeat(65_535))));
+        for (BusMessage m : messages) {
+            assertEquals(ResultJournal.encode(m).length, ResultJournal.encodedSize(m), m.topic());
+        }
+        assertEquals(-1, ResultJournal.encodedSize(new BusMessage("t", new byte[1], null, null, null,
+                Map.of("k", "\u20ac".repeat(21_846))))); // 65,538 bytes of UTF-8
+        assertEquals(-1, ResultJournal.encodedSize(new BusMessage("t".repeat(65_536), new byte[1], null, null, null, Map.of())));
+    }
+
+    /**
+     * A stream of 1 MiB samples through a journal of 16 MiB: the file never exceeds its limit, samples that do not fit
+     * are refused without writing anything (NO_SPACE), and once everything is answered the space is given back.
+     */
+    @Test
+    void theFileStaysUnderItsLimitRefusesWhatDoesNotFitAndGivesTheSpaceBack(@TempDir Path dir) throws Exception {
+        long max = 16L << 20;
+        byte[] payload = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(payload);
+        try (InMemoryMessageBus bus = new InMemoryMessageBus()) {
+            ResultJournal journal = new ResultJournal(bus, dir, 1000, 60_000, max, "test", published, failed);
+            long peak = 0;
+            int taken = 0;
+            int refused = 0;
+            java.util.ArrayDeque<String> waiting = new java.util.ArrayDeque<>();
+            for (int i = 0; i < 300; i++) {
+                String key = "dev-1\u0000" + i;
+                BusMessage m = new BusMessage("hybridfog/samples/dev-1", payload, null, ("" + i).getBytes(UTF_8), null, Map.of());
+                long filesBefore = sampleFiles(dir);
+                ResultJournal.Admission a = journal.admit(key, m, () -> { });
+                if (a == ResultJournal.Admission.NEW) {
+                    taken++;
+                    waiting.add(key);
+                } else {
+                    assertEquals(ResultJournal.Admission.NO_SPACE, a);
+                    refused++;
+                    // nothing of it was taken: another copy is not "in progress", and no sample file was written
+                    assertEquals(ResultJournal.Admission.NO_SPACE, journal.admit(key, m, () -> { }));
+                    assertTrue(sampleFiles(dir) <= filesBefore, "a refused sample wrote a file"); // answered ones may go
+                    for (int n = 0; n < 3 && !waiting.isEmpty(); n++) { // the gateway catches up
+                        String k = waiting.poll();
+                        journal.record(k, result(k));
+                    }
+                }
+                if (waiting.size() > 14) { // answers follow the samples, 14 behind: more than the limit holds
+                    String k = waiting.poll();
+                    journal.record(k, result(k));
+                }
+                Thread.sleep(2);
+                peak = Math.max(peak, diskBytes(dir));
+                assertTrue(peak <= max, "journal file " + peak + " bytes, limit " + max);
+            }
+            for (String k : waiting) {
+                journal.record(k, result(k));
+            }
+            waitUntil(() -> journal.outboxSize() == 0);
+            assertTrue(taken >= 100 && refused > 0, "taken " + taken + ", refused " + refused);
+            assertEquals(taken, published.sum());
+            long[] after = {0};
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((after[0] = diskBytes(dir)) > max / 8 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            System.out.printf("journal 16 MiB, 300 x 1 MiB: %d taken, %d refused, peak %d bytes, after %d bytes, "
+                    + "%d compactions%n", taken, refused, peak, after[0], journal.compactions());
+            assertTrue(after[0] <= max / 8, "the file is still " + after[0] + " bytes once everything was answered");
+            journal.close();
+        }
+    }
+
+    /** A full journal keeps every sample it took: after a restart they are all there to be answered. */
+    @Test
+    void aFullJournalKeepsEverySampleItTook(@TempDir Path dir) throws Exception {
+        long max = 8L << 20;
+        byte[] payload = new byte[256 << 10];
+        int taken = 0;
+        try (InMemoryMessageBus bus = new InMemoryMessageBus()) {
+            ResultJournal journal = new ResultJournal(bus, dir, 1000, 60_000, max, "test", published, failed);
+            int i = 0;
+            ResultJournal.Admission a;
+            while ((a = journal.admit("k" + i, new BusMessage("hybridfog/samples/dev-1", payload, null,
+                    ("" + i).getBytes(UTF_8), null, Map.of()), () -> { })) == ResultJournal.Admission.NEW) {
+                taken++;
+                i++;
+                Thread.sleep(12);
+            }
+            assertEquals(ResultJournal.Admission.NO_SPACE, a);
+            Thread.sleep(1500); // a housekeeping round: it must not drop anything to make room
+            assertEquals(ResultJournal.Admission.NO_SPACE, journal.admit("k-again", new BusMessage("hybridfog/samples/dev-1",
+                    payload, null, "x".getBytes(UTF_8), null, Map.of()), () -> { }));
+            assertTrue(diskBytes(dir) <= max, diskBytes(dir) + " bytes on disk");
+            journal.close();
+        }
+        assertTrue(taken >= 16 && taken <= 24, "taken " + taken + " samples of 256 KiB in a journal of 8 MiB");
+        try (InMemoryMessageBus bus = new InMemoryMessageBus()) {
+            ResultJournal again = new ResultJournal(bus, dir, 1000, 60_000, max, "test", published, failed);
+            assertEquals(taken, again.unanswered().size());
+            again.close();
+        }
+    }
+
+    /** Bytes of every file under the journal folder. */
+    static long diskBytes(Path dir) {
+        long n = 0;
+        java.io.File[] files = dir.toFile().listFiles(); // files deleted meanwhile count 0
+        for (java.io.File f : files == null ? new java.io.File[0] : files) {
+            n += f.isDirectory() ? diskBytes(f.toPath()) : f.length();
+        }
+        return n;
+    }
+
+    private static long sampleFiles(Path dir) {
+        String[] names = dir.resolve("samples").toFile().list();
+        return names == null ? 0 : names.length;
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
