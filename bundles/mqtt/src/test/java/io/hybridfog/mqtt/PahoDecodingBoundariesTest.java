@@ -19,6 +19,7 @@ import io.hybridfog.mqtt.testing.Mqtt5Packets.Properties;
 import java.util.Arrays;
 import org.eclipse.paho.mqttv5.common.packet.MqttAuth;
 import org.eclipse.paho.mqttv5.common.packet.MqttConnAck;
+import org.eclipse.paho.mqttv5.common.packet.MqttConnect;
 import org.eclipse.paho.mqttv5.common.packet.MqttPublish;
 import org.eclipse.paho.mqttv5.common.packet.MqttWireMessage;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,6 +78,14 @@ class PahoDecodingBoundariesTest {
         MqttAuth auth = (MqttAuth) MqttWireMessage.createWireMessage(Mqtt5Packets.auth(0x18,
                 new Properties().string(AUTHENTICATION_METHOD, "SCRAM").binary(AUTHENTICATION_DATA, data)));
         assertArrayEquals(data, auth.getProperties().getAuthenticationData());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {32_767, 32_768, 65_535})
+    void connectPasswordOfEveryLength(int length) throws Exception {
+        String password = Mqtt5Packets.ofLength(length);
+        MqttConnect connect = (MqttConnect) MqttWireMessage.createWireMessage(Mqtt5Packets.connect("c", 60, "u", password));
+        assertArrayEquals(password.getBytes(UTF_8), connect.getPassword());
     }
 
     @Test
