@@ -1,8 +1,13 @@
-"""Evaluation artifacts every exported model writes: metrics.json and reference-predictions.csv."""
+"""What an exported model is: its ONNX partitions with the `hybridfog` metadata (hybrid_metadata, write_hybrid),
+metrics.json and reference-predictions.csv (write_metrics_and_reference)."""
 import json
 import os
 
+import torch
+
 from .exits import hybrid_outcome, softmax_entropy_nats
+from .export import export_partition
+from .macs import count_macs
 
 
 def write_metrics_and_reference(out, metrics, threshold, val, test):
@@ -26,3 +31,62 @@ def write_metrics_and_reference(out, metrics, threshold, val, test):
         f.write("index,label,exit_pred,exit_entropy_nats,cloud_pred\n")
         for i in range(len(yte)):
             f.write(f"{i},{yte[i]},{te[i].argmax()},{ent[i]:.7f},{tc[i].argmax()}\n")
+
+
+class _Calls(torch.nn.Module):
+    """A module whose forward is fn (a bound method of `owner`): count_macs of one part of a model."""
+
+    def __init__(self, fn, owner):
+        super().__init__()
+        self.owner, self.fn = owner, fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def hybrid_metadata(model, version, data, edge, cloud, example, threshold, calibration, extra=None):
+    """The `hybridfog` metadata document of a CifarResNet hybrid (docs/model-format.md) and the features of
+    `example` (normalized inputs, N >= 1): labels, input {shape, pixel_scale, mean, std, color} from `data`
+    (a datasets.Dataset), features at the cut (real-valued float32), MACs by bit-width (the exit's counted apart;
+    reference_fp32 = the full-precision network without exit, checked against the baseline architecture), the
+    entropy exit policy at `threshold` nats. extra: optional keys (ignored by the runtime), e.g. cut, edge_bits."""
+    from .resnet import CifarResNet
+    with torch.no_grad():
+        _, feats = edge(example)
+    edge_macs = count_macs(edge, example)
+    exit_macs = count_macs(_Calls(edge.early_exit, edge), feats)
+    cloud_macs = count_macs(cloud, feats)
+    # the same network without its early exit, every layer in full precision = the baseline architecture
+    reference = sum(edge_macs.values()) - sum(exit_macs.values()) + sum(cloud_macs.values())
+    depth = 6 * (len(edge.blocks) + len(cloud.blocks)) // 3 + 2
+    baseline = CifarResNet(len(data.labels), depth, data.shape[0])
+    assert reference == sum(count_macs(baseline, example).values()), f"edge backbone + cloud must be ResNet-{depth}"
+    macs = {"edge": {str(k): v for k, v in sorted(edge_macs.items())}, "edge_exit_fp32": exit_macs.get(32, 0),
+            "edge_exit": {str(k): v for k, v in sorted(exit_macs.items())},
+            "cloud": {str(k): v for k, v in sorted(cloud_macs.items())}, "reference_fp32": reference}
+    meta = {
+        "model": model, "version": version, "labels": list(data.labels),
+        "input": {"name": "image", "shape": list(data.shape), "layout": "NCHW", "dtype": "float32",
+                  "pixel_scale": 255.0, "mean": list(data.mean), "std": list(data.std), "color": data.color},
+        "exit_output": "exit_logits", "features_output": "features",
+        # the residual stream at the cut is real-valued for every bit-width: no bit-packing on offload
+        "features": {"name": "features", "shape": [int(d) for d in feats.shape[1:]], "dtype": "float32",
+                     "values": "real"},
+        "cloud_output": "logits",
+        "macs": macs,
+        "exit_policy": {"name": "entropy", "threshold": threshold, "unit": "nats", "calibration": calibration},
+    }
+    meta.update(extra or {})
+    return meta, feats
+
+
+def write_hybrid(out, meta, edge, cloud, example, feats, metrics, val, test):
+    """Writes <out>/edge.onnx and cloud.onnx (both carrying `meta`, partition added), then metrics.json (macs and
+    threshold from meta added) and reference-predictions.csv; val, test as for write_metrics_and_reference."""
+    os.makedirs(out, exist_ok=True)
+    export_partition(edge, example, os.path.join(out, "edge.onnx"), ["image"], ["exit_logits", "features"],
+                     dict(meta, partition="edge"))
+    export_partition(cloud, feats, os.path.join(out, "cloud.onnx"), ["features"], ["logits"],
+                     dict(meta, partition="cloud"))
+    metrics = dict(metrics, macs=meta["macs"], threshold_nats=meta["exit_policy"]["threshold"])
+    write_metrics_and_reference(out, metrics, meta["exit_policy"]["threshold"], val, test)

@@ -24,6 +24,10 @@ from hybridfog_models.macs import count_macs  # noqa: E402
 from hybridfog_models.exits import (calibrate_entropy_threshold, calibrate_for_targets, hybrid_outcome,  # noqa: E402
                                     softmax_entropy_nats)
 from hybridfog_models.export import export_partition  # noqa: E402
+from hybridfog_models.loop import predict  # noqa: E402
+from hybridfog_models.resnet import ResNet32  # noqa: E402
+from hybridfog_models import distill, schedules  # noqa: E402
+from hybridfog_models.augment import random_crop_flip  # noqa: E402
 
 
 class QuantTest(unittest.TestCase):
@@ -171,16 +175,30 @@ def _load_cifar_train():
     return module
 
 
+class _Cifar10Data:
+    """What the export needs of a datasets.Dataset, for CIFAR-10 without its images."""
+    name, description, labels, classes, color, shape = "cifar10", "CIFAR-10 (JPEG)", None, None, "rgb", [3, 32, 32]
+    train_source, test_source, seed, normalization_source = "train.zip", "test.zip", 0, "pinned"
+
+    def __init__(self, val_size):
+        c10 = _load_cifar_train()
+        self.labels = self.classes = c10.CLASSES
+        self.mean, self.std, self.normalize, self.val_size = c10.MEAN, c10.STD, c10.normalize, val_size
+
+
 def _export_random(c10, edge, cloud, bits, samples, out):
     """Runs write_artifacts for an s2b3 variant on `samples` random images into out; returns images, labels, exit logits."""
+    from hybridfog_models.data import Images
+    from hybridfog_models.train import write_artifacts
     rng = np.random.RandomState(0)
     images = rng.randint(0, 256, (samples, 32, 32, 3)).astype(np.uint8)
     labels = rng.randint(0, 10, samples)
-    te, tc = c10.predict(edge, cloud, images)
+    te, tc = predict(edge, cloud, images, c10.normalize)
     args = argparse.Namespace(out=out, version="0.0.1", val_size=samples, seed=0, max_drop=0.002, cut="s2b3", bits=bits,
-                              calibrate_against="cloud")
-    c10.write_artifacts(args, f"s2b3-b{bits}", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels), images,
-                        {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
+                              calibrate_against="cloud", arch="resnet32", command="test")
+    test = Images(images, labels, c10.CLASSES, [f"c/{i:04d}.jpg" for i in range(samples)], "rgb")
+    write_artifacts(args, _Cifar10Data(samples), f"s2b3-b{bits}", edge, cloud, 1.0, (te, tc, labels), (te, tc, labels),
+                    test, {"validation_accuracy": 0.1, "test_accuracy": 0.1}, {"epochs": 0})
     return images, labels, te
 
 
@@ -204,7 +222,7 @@ class CifarExportTest(unittest.TestCase):
             self.assertGreater(macs["edge"]["2"], 0)
             self.assertEqual(macs["edge_exit_fp32"], 32 * 10)  # exit FC: 32 channels at s2b3 -> 10 classes
             self.assertEqual(macs["reference_fp32"],
-                             sum(count_macs(c10.ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
+                             sum(count_macs(ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
             cloud_meta = json.loads({p.key: p.value for p in onnx.load(os.path.join(out, "cloud.onnx")).metadata_props}["hybridfog"])
             self.assertEqual(dict(cloud_meta, partition="edge"), meta)
             with open(os.path.join(out, "metrics.json")) as f:
@@ -238,7 +256,7 @@ class ExitBranchTest(unittest.TestCase):
         self.assertEqual(macs["edge_exit"], {"4": branch_4bit, "32": 8 * 8 * 32 * 64 + 64 * 4 * 4 * 10})
         self.assertEqual(macs["edge_exit_fp32"], macs["edge_exit"]["32"])
         self.assertEqual(macs["edge"]["4"], branch_4bit)
-        self.assertEqual(macs["reference_fp32"], sum(count_macs(c10.ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
+        self.assertEqual(macs["reference_fp32"], sum(count_macs(ResNet32(), torch.zeros(1, 3, 32, 32)).values()))
 
     def _frozen_training_setup(self):
         c10 = _load_cifar_train()
@@ -262,7 +280,8 @@ class ExitBranchTest(unittest.TestCase):
         c10, edge, cloud, train, val, args = self._frozen_training_setup()
         before = self._parameters(edge, cloud)
         with tempfile.TemporaryDirectory() as d:
-            self.assertEqual(len(c10.train_on_frozen_features(args, part, edge, cloud, base, train, val, d)), 3)
+            self.assertEqual(len(distill.train_on_frozen_features(args, part, edge, cloud, base, train, val, d,
+                                                                  c10.normalize, random_crop_flip)), 3)
             self.assertEqual(sorted(os.listdir(os.path.join(d, "frozen-features"))),
                              ["train-0.npz", "train-1.npz", "val.npz"])
             after = self._parameters(edge, cloud)
@@ -270,7 +289,8 @@ class ExitBranchTest(unittest.TestCase):
             self.assertTrue(changed)
             self.assertTrue(all(k.startswith(prefixes) for k in changed), changed)
             args.epochs = 4  # resumes after epoch 3 from <build>/<part>-checkpoint.pt: one more epoch
-            self.assertEqual(len(c10.train_on_frozen_features(args, part, edge, cloud, base, train, val, d)), 1)
+            self.assertEqual(len(distill.train_on_frozen_features(args, part, edge, cloud, base, train, val, d,
+                                                                  c10.normalize, random_crop_flip)), 1)
             return np.load(os.path.join(d, "frozen-features", "train-1.npz"))
 
     def test_exit_only_training_changes_the_exit_alone_and_resumes(self):
@@ -279,7 +299,7 @@ class ExitBranchTest(unittest.TestCase):
 
     def test_cloud_only_training_changes_the_cloud_alone_distilled_from_the_cached_baseline(self):
         c10 = _load_cifar_train()
-        cached = self._changed_by("cloud", ("cloud.",), c10.ResNet32())
+        cached = self._changed_by("cloud", ("cloud.",), ResNet32())
         self.assertEqual(cached["baseline_logits"].shape, (64, 10))
 
     def test_an_extended_feature_cache_holds_the_same_crops_as_a_fresh_one(self):
@@ -288,18 +308,20 @@ class ExitBranchTest(unittest.TestCase):
             for k in (1, 2):  # one copy, then a run asking for two: the second must not repeat the first's crops
                 gen = torch.Generator().manual_seed(0)
                 for i in range(k):
-                    c10.frozen_features(args, edge, cloud, None, train[0], os.path.join(grown, f"{i}.npz"), True, gen)
+                    distill.frozen_features(args, edge, cloud, None, train[0], os.path.join(grown, f"{i}.npz"), True, gen,
+                                            c10.normalize, random_crop_flip)
             gen = torch.Generator().manual_seed(0)
             for i in range(2):
-                c10.frozen_features(args, edge, cloud, None, train[0], os.path.join(fresh, f"{i}.npz"), True, gen)
+                distill.frozen_features(args, edge, cloud, None, train[0], os.path.join(fresh, f"{i}.npz"), True, gen,
+                                        c10.normalize, random_crop_flip)
             a, b = np.load(os.path.join(grown, "1.npz")), np.load(os.path.join(fresh, "1.npz"))
             np.testing.assert_array_equal(a["features"], b["features"])
             self.assertFalse(np.array_equal(a["features"], np.load(os.path.join(grown, "0.npz"))["features"]))
             with torch.no_grad():  # other backbone weights: adding baseline logits to that cache must refuse
                 edge.conv1.weight.mul_(-1)
             with self.assertRaises(SystemExit):
-                c10.frozen_features(args, edge, cloud, c10.ResNet32(), train[0], os.path.join(fresh, "0.npz"), True,
-                                    torch.Generator().manual_seed(0))
+                distill.frozen_features(args, edge, cloud, ResNet32(), train[0], os.path.join(fresh, "0.npz"), True,
+                                        torch.Generator().manual_seed(0), c10.normalize, random_crop_flip)
 
 
 class ResNetVariantsTest(unittest.TestCase):
@@ -331,8 +353,8 @@ class ResNetVariantsTest(unittest.TestCase):
         c10 = _load_cifar_train()
         t = torch.randn(4, 10, generator=torch.Generator().manual_seed(0))
         # Zero up to float32 rounding: log_softmax and log(softmax) differ by ~1 ulp, scaled by t^2 = 16.
-        self.assertAlmostEqual(c10.distillation_loss(t, t, 4.0).item(), 0.0, delta=1e-5)
-        self.assertGreater(c10.distillation_loss(torch.zeros(4, 10), t, 4.0).item(), 0.0)
+        self.assertAlmostEqual(distill.distillation_loss(t, t, 4.0).item(), 0.0, delta=1e-5)
+        self.assertGreater(distill.distillation_loss(torch.zeros(4, 10), t, 4.0).item(), 0.0)
 
 
 class ScheduleTest(unittest.TestCase):
@@ -342,7 +364,7 @@ class ScheduleTest(unittest.TestCase):
         c10 = _load_cifar_train()
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
         plan = {"epochs": 100}  # the cap; the run fixes its length after the first epoch
-        sched = c10._warmup_cosine(opt, 10, plan)
+        sched = schedules.warmup_cosine(opt, 10, plan)
         lrs = []
         for _ in range(10):
             lrs.append(opt.param_groups[0]["lr"]); opt.step(); sched.step()
@@ -359,9 +381,9 @@ class ScheduleTest(unittest.TestCase):
     def test_time_budget_plans_what_fits_within_bounds(self):
         c10 = _load_cifar_train()
         args = argparse.Namespace(time_budget=100.0, epochs=50)
-        self.assertEqual(c10._planned_epochs(args, 20.0, 8.0), 11)  # 1 + (100 - 20) // 8
-        self.assertEqual(c10._planned_epochs(args, 90.0, 30.0), 2)  # at least 2: warm-up then cosine
-        self.assertEqual(c10._planned_epochs(args, 1.0, 0.1), 50)  # at most --epochs
+        self.assertEqual(schedules.planned_epochs(args, 20.0, 8.0), 11)  # 1 + (100 - 20) // 8
+        self.assertEqual(schedules.planned_epochs(args, 90.0, 30.0), 2)  # at least 2: warm-up then cosine
+        self.assertEqual(schedules.planned_epochs(args, 1.0, 0.1), 50)  # at most --epochs
 
 
 class TrainingSmokeTest(unittest.TestCase):
