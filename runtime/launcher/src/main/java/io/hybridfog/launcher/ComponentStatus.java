@@ -16,7 +16,9 @@ import java.util.List;
  *
  * @param component component name
  * @param bundle    symbolic name of its bundle
- * @param state     {@code active}, {@code satisfied}, {@code failed}, {@code unsatisfied-reference},
+ * @param state     {@code active}, {@code satisfied}, {@code invalid-configuration} (activation threw a
+ *                  ConfigurationException: a value was rejected), {@code failed} (any other activation failure),
+ *                  {@code unsatisfied-reference},
  *                  {@code unsatisfied-configuration}, {@code no-configuration} (configuration policy require and no
  *                  configuration yet)
  * @param detail    the failure (first line of the activation exception), the missing references, or the PID
@@ -25,7 +27,12 @@ public record ComponentStatus(String component, String bundle, String state, Str
     private static final String SCR = "org.osgi.service.component.runtime.ServiceComponentRuntime";
 
     public boolean failed() {
-        return "failed".equals(state);
+        return "failed".equals(state) || invalidConfiguration();
+    }
+
+    /** Activation failed because a configuration value was rejected (not, e.g., because the broker did not answer). */
+    public boolean invalidConfiguration() {
+        return "invalid-configuration".equals(state);
     }
 
     public boolean active() {
@@ -89,7 +96,11 @@ public record ComponentStatus(String component, String bundle, String state, Str
         switch (state) {
             case 16: { // FAILED_ACTIVATION
                 Object failure = field(conf, "failure");
-                return new ComponentStatus(name, bundle, "failed", firstLine(failure == null ? "" : failure.toString()));
+                String text = failure == null ? "" : failure.toString().strip();
+                return new ComponentStatus(name, bundle,
+                        text.lines().findFirst().orElse("").contains("org.osgi.service.cm.ConfigurationException")
+                                ? "invalid-configuration" : "failed",
+                        firstLine(text));
             }
             case 2: { // UNSATISFIED_REFERENCE
                 List<String> missing = new ArrayList<>();

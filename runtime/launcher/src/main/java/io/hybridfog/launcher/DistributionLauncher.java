@@ -161,7 +161,7 @@ public final class DistributionLauncher implements Callable<Integer> {
             } else if (System.nanoTime() - failingSince > TimeUnit.MILLISECONDS.toNanos(FAILURE_SETTLE_MS)) {
                 // a ConfigurationException names a bad value; anything else (a broker that does not answer, a
                 // full disk) is not the configuration's fault and must not be reported as such
-                List<ComponentStatus> invalid = failed.stream().filter(s -> s.detail().contains("ConfigurationException")).toList();
+                List<ComponentStatus> invalid = failed.stream().filter(ComponentStatus::invalidConfiguration).toList();
                 if (!invalid.isEmpty()) {
                     System.err.println("error: invalid configuration, " + role.name() + " not started:");
                     invalid.forEach(s -> System.err.println("  " + s));

@@ -115,6 +115,28 @@ class GatewayDistributionTest {
         }
     }
 
+    /** A start that fails for a reason other than a rejected value is not reported as an invalid configuration. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFailureOtherThanTheConfigurationIsNamedAsSuch(@TempDir Path tmp) throws Exception {
+        Path config = Files.createDirectories(tmp.resolve("config"));
+        for (String f : List.of("io.hybridfog.mqtt.cfg", "io.hybridfog.edge.cfg", "io.hybridfog.energy.cfg", "io.hybridfog.onnx.cfg")) {
+            Files.copy(config(tmp, "gateway", SecureDeployment.GATEWAY).resolve(f), config.resolve(f));
+        }
+        Path notAFolder = Files.writeString(tmp.resolve("a-file"), "the journal cannot be created below a file");
+        Path edge = config.resolve("io.hybridfog.edge.cfg");
+        Files.writeString(edge, Files.readString(edge) + "\njournal.dir=" + notAFolder.resolve("journal") + "\n");
+        try (DistributionProcess gateway = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"),
+                "--config", config.toString(), "--broker", broker.url(), "--startup-timeout", "40")) {
+            Integer code = gateway.awaitExit(50_000);
+            assertNotNull(code, "gateway still running:\n" + gateway.output());
+            assertEquals(4, code, gateway.output());
+            String out = gateway.output();
+            assertTrue(out.contains("not started, a component failed"), out);
+            assertTrue(!out.contains("error: invalid configuration"), out);
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void invalidConfigurationKeyFailsStartupNamingTheKey(@TempDir Path tmp) throws Exception {
