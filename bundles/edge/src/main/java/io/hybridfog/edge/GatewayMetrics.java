@@ -28,6 +28,26 @@ public interface GatewayMetrics {
     /** Sets every counter to 0 (for benchmarks). */
     void reset();
 
+    /** A stage of the gateway's message path, for {@link #stageCpuNanos()}. */
+    enum Stage {
+        /** PNG/JPEG or tensor payload to the edge partition's input (decode, normalize, checks). */
+        DECODE,
+        /** The edge partition (ONNX Runtime) and the exit decision. */
+        EDGE,
+        /** Result JSON and offload request (bit-packed features) encoding. */
+        ENCODE,
+        /** The journal: admitting samples, recording results, commits to the file. */
+        JOURNAL,
+        /** Handing messages to the MQTT client and completing offload replies (the client's own threads are not in it). */
+        MQTT
+    }
+
+    /**
+     * CPU time spent in each stage since the start (or {@link #reset()}), nanoseconds, summed over the gateway's
+     * threads; the MQTT client's own reader/writer/callback threads are not counted (measure them by thread).
+     */
+    Map<Stage, Long> stageCpuNanos();
+
     /**
      * @param samples         samples received on the samples topic (including rejected ones, not duplicates)
      * @param edgeExits       samples answered by the early exit

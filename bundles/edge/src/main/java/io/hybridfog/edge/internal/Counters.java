@@ -26,6 +26,7 @@ final class Counters implements GatewayMetrics {
     final LongAdder lateReplies = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
+    final StageClock stages = new StageClock();
 
     Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads, Supplier<String> exitRule) {
         this.gatewayId = gatewayId;
@@ -78,5 +79,11 @@ final class Counters implements GatewayMetrics {
         lateReplies.reset();
         duplicates.reset();
         errors.values().forEach(LongAdder::reset);
+        stages.reset();
+    }
+
+    @Override
+    public Map<Stage, Long> stageCpuNanos() {
+        return stages.snapshot();
     }
 }

@@ -110,7 +110,7 @@ public final class EdgeGateway implements AutoCloseable {
         try {
             this.journal = new ResultJournal(bus, settings.journalDir() == null ? null : java.nio.file.Path.of(settings.journalDir()),
                     DEDUP_CAPACITY, DEDUP_WINDOW_MS, settings.journalMaxBytes(), settings.gatewayId(),
-                    counters.resultsPublished, counters.publishFailures);
+                    counters.resultsPublished, counters.publishFailures, counters.stages);
         } catch (RuntimeException e) {
             workers.shutdownNow();
             timer.shutdownNow();
@@ -234,6 +234,15 @@ public final class EdgeGateway implements AutoCloseable {
      */
     void onSample(BusMessage m, Acknowledgement ack) {
         Sample s = Sample.of(m, System.nanoTime());
+        long t0 = StageClock.now();
+        try {
+            admit(s, m, ack);
+        } finally {
+            counters.stages.add(GatewayMetrics.Stage.JOURNAL, t0);
+        }
+    }
+
+    private void admit(Sample s, BusMessage m, Acknowledgement ack) {
         InferenceResult refused = refuseBeforeJournal(s);
         if (refused != null) {
             counters.samples.increment();
@@ -329,8 +338,10 @@ public final class EdgeGateway implements AutoCloseable {
             String modelName = s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
             EdgeRun run = runEdge(s, modelName, model);
             ModelDescriptor d = run.descriptor();
+            long t0 = StageClock.now();
             float[] exitLogits = firstRow(run.output().exitLogits(), d.numClasses(), "exit logits");
             ExitDecision decision = run.rule().policy().decide(exitLogits, run.rule().threshold());
+            counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
             if (decision.exitAtEdge()) {
                 counters.edgeExits.increment();
                 publish(s, results.edge(s, d, decision));
@@ -366,7 +377,13 @@ public final class EdgeGateway implements AutoCloseable {
             ModelDescriptor d = partition.descriptor();
             model[0] = d;
             ExitRule rule = exitRule(d);
-            Tensor input = decoder(d).decode(s.message().payload());
+            long t0 = StageClock.now();
+            Tensor input;
+            try {
+                input = decoder(d).decode(s.message().payload());
+            } finally {
+                t0 = counters.stages.add(GatewayMetrics.Stage.DECODE, t0);
+            }
             try {
                 return new EdgeRun(d, rule, partition.run(input));
             } catch (HybridFogException e) {
@@ -375,13 +392,17 @@ public final class EdgeGateway implements AutoCloseable {
                 }
                 swappedOut = partition;
                 counters.swapRetries.increment();
+            } finally {
+                counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
             }
         }
     }
 
     private void offload(Sample s, ModelDescriptor d, ExitDecision decision, Tensor features) throws HybridFogException {
         TensorCodec.Encoding enc = d.features().binary() ? TensorCodec.Encoding.BINARY : TensorCodec.Encoding.FLOAT32;
+        long t0 = StageClock.now();
         byte[] hft = TensorCodec.encode(features, enc, d.name(), d.version());
+        t0 = counters.stages.add(GatewayMetrics.Stage.ENCODE, t0);
         OffloadTracker.Pending request = offloads.register();
         counters.offloads.increment();
         request.reply().whenComplete((reply, error) -> finishOffload(s, d, decision, hft.length, reply, error));
@@ -399,6 +420,7 @@ public final class EdgeGateway implements AutoCloseable {
                                 + cause.getMessage()));
             }
         });
+        counters.stages.add(GatewayMetrics.Stage.MQTT, t0);
     }
 
     /** Reply, failure or timeout of an offload; runs on the delivery or timer thread, never throws. */
@@ -434,7 +456,10 @@ public final class EdgeGateway implements AutoCloseable {
 
     /** Publishes the one result of a sample through the journal. */
     private void publish(Sample s, InferenceResult r) {
-        journal.record(s.key(), resultMessage(s, r)); // publishes after the commit; counts resultsPublished/publishFailures
+        BusMessage message = resultMessage(s, r);
+        long t0 = StageClock.now();
+        journal.record(s.key(), message); // publishes after the commit; counts resultsPublished/publishFailures
+        counters.stages.add(GatewayMetrics.Stage.JOURNAL, t0);
     }
 
     /**
@@ -442,6 +467,15 @@ public final class EdgeGateway implements AutoCloseable {
      * becomes an INTERNAL error.
      */
     private BusMessage resultMessage(Sample s, InferenceResult r) {
+        long t0 = StageClock.now();
+        try {
+            return encodeResult(s, r);
+        } finally {
+            counters.stages.add(GatewayMetrics.Stage.ENCODE, t0);
+        }
+    }
+
+    private BusMessage encodeResult(Sample s, InferenceResult r) {
         InferenceResult timed = Results.withLatency(r, s.elapsedMs());
         byte[] json;
         try {

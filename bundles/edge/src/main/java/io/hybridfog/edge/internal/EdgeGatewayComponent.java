@@ -205,4 +205,9 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     public void reset() {
         gateway.metrics().reset();
     }
+
+    @Override
+    public java.util.Map<Stage, Long> stageCpuNanos() {
+        return gateway.metrics().stageCpuNanos();
+    }
 }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,11 +41,12 @@ import org.h2.mvstore.MVStoreException;
  * <li>{@code outbox}: results the broker has not acknowledged yet, sent again when the gateway starts.</li>
  * </ul>
  * A sample's life: {@link #admit} puts it in the inbox (a copy of a sample in the inbox or answered is not taken
- * again); a group commit every {@value #COMMIT_MS} ms writes it and acknowledges it to the broker (MQTT PUBACK). So
+ * again); a group commit writes it and acknowledges it to the broker (MQTT PUBACK) within {@value #COMMIT_MS} ms. So
  * a sample is acknowledged once it is on disk, not once it is answered: an acknowledgement never waits for the cloud,
  * and the broker's in-flight window towards the gateway (which also carries the cloud's replies) never fills with
- * samples waiting for their offload. {@link #record} moves the sample's result to the outbox; after the next commit
- * it is published, and it leaves the outbox on its PUBACK. A result whose publish fails for want of a connection
+ * samples waiting for their offload. {@link #record} moves the sample's result to the outbox and asks for a commit
+ * at once (at most one every {@value #RESULT_COMMIT_GAP_MS} ms: under load each commit takes many results along);
+ * after that commit it is published, and it leaves the outbox on its PUBACK. A result whose publish fails for want of a connection
  * stays in the outbox and is sent again every {@value #RETRY_MS} ms while connected; one the broker refuses for good
  * (too large, not authorized) is dropped and counted. When the outbox holds {@code capacity} results, the journal
  * takes no more samples ({@link #admit} answers FULL): the gateway then answers OVERLOADED.
@@ -68,6 +70,12 @@ import org.h2.mvstore.MVStoreException;
 final class ResultJournal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ResultJournal.class.getName());
     static final long COMMIT_MS = 10;
+    /**
+     * Least time between the starts of two commits that a recorded result asks for, ms, per result the last commit
+     * published (at most {@link #COMMIT_MS}): an isolated result is committed at once, and under load commits space
+     * out to one every {@value #COMMIT_MS} ms, each taking many results along.
+     */
+    static final long RESULT_COMMIT_GAP_MS = 2;
     static final long RETRY_MS = 2000;
     static final long HOUSEKEEPING_MS = 1000;
     /** Samples encoded larger than this go to a file of their own. */
@@ -129,8 +137,12 @@ final class ResultJournal implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final LongAdder published;
     private final LongAdder failed;
+    private final StageClock stages;
     private volatile boolean closed;
     private volatile int outboxAtClose = -1;
+    private final java.util.concurrent.atomic.AtomicBoolean commitScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long lastCommitNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(COMMIT_MS);
+    private volatile int lastCommitResults; // results the last commit published
 
     /**
      * Opens (or creates) the journal and sends the results a previous run left in its outbox; the samples it left
@@ -147,7 +159,14 @@ final class ResultJournal implements AutoCloseable {
      */
     ResultJournal(MessageBus bus, Path dir, int capacity, long windowMs, long maxBytes, String name, LongAdder published,
                   LongAdder failed) {
+        this(bus, dir, capacity, windowMs, maxBytes, name, published, failed, new StageClock());
+    }
+
+    /** As above; {@code stages} gets the CPU time of commits (JOURNAL) and of publishing and acknowledging (MQTT). */
+    ResultJournal(MessageBus bus, Path dir, int capacity, long windowMs, long maxBytes, String name, LongAdder published,
+                  LongAdder failed, StageClock stages) {
         this.bus = bus;
+        this.stages = stages;
         this.capacity = capacity;
         this.windowMs = windowMs;
         this.maxBytes = maxBytes;
@@ -286,6 +305,30 @@ final class ResultJournal implements AutoCloseable {
         answered.put(key, System.currentTimeMillis());
         answeredOrder.put(id, key);
         uncommitted.add(new Recorded(id, result));
+        requestCommit();
+    }
+
+    /**
+     * A result waits for its commit: commit now, or {@value #RESULT_COMMIT_GAP_MS} ms per result the last commit took
+     * (at most {@value #COMMIT_MS} ms) after the last commit began, if that is later. Samples alone (acknowledgements) wait for the periodic commit every {@value #COMMIT_MS} ms; a
+     * result's commit takes them along.
+     */
+    private void requestCommit() {
+        if (!commitScheduled.compareAndSet(false, true)) {
+            return; // a commit is coming: it takes this result along
+        }
+        long gapMs = Math.min(COMMIT_MS, RESULT_COMMIT_GAP_MS * Math.max(1, lastCommitResults));
+        long delay = lastCommitNanos + TimeUnit.MILLISECONDS.toNanos(gapMs) - System.nanoTime();
+        try {
+            timer.schedule(this::requestedCommit, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            commitScheduled.set(false); // closing: close() commits
+        }
+    }
+
+    private void requestedCommit() {
+        commitScheduled.set(false); // a result recorded from now on asks again (its commit may find nothing left)
+        commitQuietly();
     }
 
     /**
@@ -385,24 +428,29 @@ final class ResultJournal implements AutoCloseable {
         List<Recorded> batch;
         List<Acknowledgement> acks;
         List<Path> deletable;
+        long t0 = StageClock.now();
         synchronized (this) {
             if ((uncommitted.isEmpty() && toAcknowledge.isEmpty() && toDelete.isEmpty()) || store.isClosed()) {
                 return;
             }
+            lastCommitNanos = System.nanoTime();
             store.commit();
             uncommittedBytes = 0;
             batch = List.copyOf(uncommitted);
             uncommitted.clear();
+            lastCommitResults = batch.size();
             acks = List.copyOf(toAcknowledge);
             toAcknowledge.clear();
             deletable = List.copyOf(toDelete);
             toDelete.clear();
         }
         deleteSampleFiles(deletable);
+        t0 = stages.add(io.hybridfog.edge.GatewayMetrics.Stage.JOURNAL, t0);
         acks.forEach(Acknowledgement::acknowledge);
         for (Recorded r : batch) {
             send(r.id(), r.result());
         }
+        stages.add(io.hybridfog.edge.GatewayMetrics.Stage.MQTT, t0);
     }
 
     /**

@@ -116,6 +116,12 @@ class EdgeGatewayTest {
         assertEquals(1, s.samples());
         assertEquals(1, s.edgeExits());
         assertEquals(0, s.offloads());
+        // the per-stage CPU breakdown bench prints: every stage reported, the sample's decode and edge run counted
+        Map<GatewayMetrics.Stage, Long> stages = g.metrics().stageCpuNanos();
+        assertEquals(java.util.EnumSet.allOf(GatewayMetrics.Stage.class), stages.keySet());
+        assertTrue(stages.get(GatewayMetrics.Stage.DECODE) + stages.get(GatewayMetrics.Stage.EDGE) > 0);
+        g.metrics().reset();
+        assertTrue(g.metrics().stageCpuNanos().values().stream().allMatch(n -> n == 0));
     }
 
     @Test

@@ -236,6 +236,54 @@ class ResultJournalTest {
         return names == null ? 0 : names.length;
     }
 
+    /**
+     * Results recorded at once from several threads ask for commits of their own (a result is committed as soon as
+     * it is recorded, not at the next periodic commit): each is still published exactly once, after the commit that
+     * makes its sample answered, and the journal's stage clock counts the commits and the publishing.
+     */
+    @Test
+    void resultsRecordedConcurrentlyAreEachPublishedOnceAndTheirSamplesStayAnswered(@TempDir Path dir) throws Exception {
+        int threads = 4;
+        int perThread = 500;
+        AtomicInteger acks = new AtomicInteger();
+        StageClock stages = new StageClock();
+        try (InMemoryMessageBus bus = new InMemoryMessageBus()) {
+            ResultJournal journal = new ResultJournal(bus, dir, 100_000, 60_000, 64L << 20, "test", published, failed, stages);
+            java.util.List<Thread> workers = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t * perThread;
+                Thread w = new Thread(() -> {
+                    for (int i = first; i < first + perThread; i++) {
+                        String id = "s" + i;
+                        assertEquals(ResultJournal.Admission.NEW, journal.admit("dev-1\u0000" + id, sample(id), acks::incrementAndGet));
+                        journal.record("dev-1\u0000" + id, result(id));
+                    }
+                });
+                workers.add(w);
+                w.start();
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            waitUntil(() -> published.sum() == threads * perThread && acks.get() == threads * perThread);
+            journal.close();
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (BusMessage m : bus.published()) {
+                assertTrue(ids.add(new String(m.correlationData(), UTF_8)), "published twice: " + new String(m.correlationData(), UTF_8));
+            }
+            assertEquals(threads * perThread, ids.size());
+            assertTrue(stages.snapshot().get(io.hybridfog.edge.GatewayMetrics.Stage.JOURNAL) > 0);
+            assertTrue(stages.snapshot().get(io.hybridfog.edge.GatewayMetrics.Stage.MQTT) > 0);
+        }
+        try (InMemoryMessageBus bus = new InMemoryMessageBus()) {
+            ResultJournal again = open(bus, dir, 100_000);
+            assertEquals(0, again.unanswered().size());
+            assertEquals(0, again.outboxSize());
+            assertEquals(ResultJournal.Admission.ANSWERED, again.admit("dev-1\u0000s1999", sample("s1999"), acks::incrementAndGet));
+            again.close();
+        }
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
