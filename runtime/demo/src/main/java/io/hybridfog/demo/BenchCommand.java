@@ -51,6 +51,15 @@ final class BenchCommand implements Callable<Integer> {
             + "before each run. Default: <home>/.hybridfog/bench.")
     Path workDir;
 
+    @Option(names = "--broker", description = "MQTT broker for the gateway runs: a URL (tcp://host:port), or 'embedded' "
+            + "for HiveMQ CE inside this JVM. Default: a Mosquitto process on a free loopback port when mosquitto is "
+            + "installed, else embedded.")
+    String broker;
+
+    @Option(names = "--latency-samples", defaultValue = "1000", description = "Samples of the unloaded latency run "
+            + "(1 device, 1 sample in flight, calibrated policy); 0 skips it (default: ${DEFAULT-VALUE}).")
+    int latencySamples;
+
     @Option(names = "--stall-timeout", defaultValue = "60", description = "Seconds without any sample sent or answered "
             + "after which a gateway run stops with an error naming the unanswered samples (default: ${DEFAULT-VALUE}).")
     int stallTimeoutS;
@@ -73,6 +82,9 @@ final class BenchCommand implements Callable<Integer> {
         CliChecks.positive(spec, "--devices", devices);
         CliChecks.positive(spec, "--window", window);
         CliChecks.positive(spec, "--stall-timeout", stallTimeoutS);
+        if (latencySamples < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--latency-samples must be 0 or more");
+        }
         CliChecks.folder(spec, "--home", homeDir.resolve("config/demo"), "is not a HybridFog checkout (no config/demo/ folder)");
         Path work = Files.createDirectories(workDir != null ? workDir : homeDir.resolve(".hybridfog/bench"));
         out = spec.commandLine().getOut();
@@ -82,26 +94,111 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors());
 
         double[] plain = plainLoop(testSet);
-        out.printf("  plain ONNX Runtime loop, 1 thread: decode+normalize+edge+entropy %.0f samples/s; edge partition only %.0f samples/s%n",
-                plain[0], plain[1]);
+        out.printf("  plain ONNX Runtime loop, 1 thread: decode+normalize+edge+entropy %.0f samples/s (%.3f ms of CPU per "
+                + "sample); edge partition only %.0f samples/s%n", plain[0], plain[2], plain[1]);
 
-        // edge-only, calibrated, edge-only: the first run in a JVM pays for class loading and JIT compilation
-        double edgeOnlyFirst = gateway(homeDir, work, testSet, "edge-only");
-        double hybrid = gateway(homeDir, work, testSet, null);
-        double edgeOnly = gateway(homeDir, work, testSet, "edge-only");
-        out.printf("  (edge-only runs: %.0f then %.0f samples/s; the table shows the second)%n", edgeOnlyFirst, edgeOnly);
+        MosquittoProcess mosquitto = null;
+        String url = broker;
+        if (url == null) {
+            Path exe = MosquittoProcess.executable();
+            if (exe != null) {
+                mosquitto = MosquittoProcess.start(exe, work.resolve("mosquitto"));
+                url = mosquitto.url();
+                out.printf("  broker: Mosquitto (%s), a separate process on %s%n", exe, url);
+            } else {
+                out.println("  broker: embedded HiveMQ CE (mosquitto is not installed; its CPU counts as 'other')");
+            }
+        } else if (url.equals("embedded")) {
+            url = null;
+            out.println("  broker: embedded HiveMQ CE in this JVM (its CPU counts as 'other')");
+        } else {
+            out.printf("  broker: %s%n", url);
+        }
+        long brokerPid = mosquitto == null ? -1 : mosquitto.pid();
+        GatewayRun edgeOnlyFirst;
+        GatewayRun hybrid;
+        GatewayRun edgeOnly;
+        GatewayRun unloaded = null;
+        try {
+            // edge-only, calibrated, edge-only: the first run in a JVM pays for class loading and JIT compilation
+            edgeOnlyFirst = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size());
+            hybrid = gateway(homeDir, work, url, brokerPid, testSet, null, devices, window, testSet.size());
+            edgeOnly = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size());
+            if (latencySamples > 0) {
+                unloaded = gateway(homeDir, work, url, brokerPid, testSet, null, 1, 1, Math.min(latencySamples, testSet.size()));
+            }
+        } finally {
+            if (mosquitto != null) {
+                mosquitto.close();
+            }
+        }
+        out.printf("  (edge-only runs: %.0f then %.0f samples/s; the tables show the second)%n", edgeOnlyFirst.rate(), edgeOnly.rate());
 
         out.println();
         out.println("| measurement | samples/s | ratio to plain loop (decode+edge) |");
         out.println("|---|---:|---:|");
         out.printf("| plain ONNX Runtime loop, 1 thread: decode + normalize + edge partition + entropy | %.0f | 1.00 |%n", plain[0]);
         out.printf("| plain ONNX Runtime loop, 1 thread: edge partition only (pre-decoded tensors) | %.0f | %.2f |%n", plain[1], plain[1] / plain[0]);
-        out.printf("| gateway over MQTT, exit policy edge-only (%d devices x %d in flight) | %.0f | %.2f |%n", devices, window, edgeOnly, edgeOnly / plain[0]);
-        out.printf("| gateway over MQTT, calibrated entropy policy, offloads to the cloud worker | %.0f | %.2f |%n", hybrid, hybrid / plain[0]);
+        out.printf("| gateway over MQTT, exit policy edge-only (%d devices x %d in flight) | %.0f | %.2f |%n", devices, window, edgeOnly.rate(), edgeOnly.rate() / plain[0]);
+        out.printf("| gateway over MQTT, calibrated entropy policy, offloads to the cloud worker | %.0f | %.2f |%n", hybrid.rate(), hybrid.rate() / plain[0]);
+
+        out.println();
+        out.println("CPU per sample, ms (gateway = its threads and MQTT client, plus its share of GC by allocation; JIT apart):");
+        out.println();
+        out.println("| run | gateway | ratio to plain loop CPU/sample | cloud | devices | other | broker | JVM GC/VM (all) | JIT (all) |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.printf("| plain loop (decode + edge + entropy) | %.3f | 1.00 | | | | | | |%n", plain[2]);
+        for (GatewayRun r : unloaded == null ? java.util.List.of(edgeOnly, hybrid) : java.util.List.of(edgeOnly, hybrid, unloaded)) {
+            out.printf("| %s | %.3f | %.2f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.label(), r.perSample("gateway"),
+                    r.perSample("gateway") / plain[2], r.perSample("cloud"), r.perSample("devices"), r.perSample("other"),
+                    r.perSample("broker"), r.perSample("jvm"), r.perSample("jit"));
+        }
+        out.println();
+        out.println("Gateway CPU per sample by stage, ms (stages measured inside the gateway; MQTT client = Paho's reader, "
+                + "writer and the bus's threads; rest = Paho's delivery thread outside the gateway's handlers, hand-offs):");
+        out.println();
+        out.println("| run | decode | edge | encode | journal | MQTT calls | MQTT client | GC share | rest | total |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (GatewayRun r : unloaded == null ? java.util.List.of(edgeOnly, hybrid) : java.util.List.of(edgeOnly, hybrid, unloaded)) {
+            double decode = r.stage("DECODE");
+            double edge = r.stage("EDGE");
+            double encode = r.stage("ENCODE");
+            double journal = r.stage("JOURNAL");
+            double calls = r.stage("MQTT");
+            double client = r.perSample("gateway-mqtt-client");
+            double gc = r.perSample("gateway-jvm-share");
+            double total = r.perSample("gateway");
+            out.printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r.label(), decode, edge,
+                    encode, journal, calls, client, gc, total - decode - edge - encode - journal - calls - client - gc, total);
+        }
+        if (unloaded != null) {
+            out.println();
+            out.printf("Unloaded latency (1 device, 1 sample in flight, calibrated policy, %d samples): edge exit p50 %.1f ms, "
+                    + "p99 %.1f ms; offloaded p50 %.1f ms, p99 %.1f ms%n", unloaded.samples(), unloaded.summary().edgeLatencyP50P99()[0],
+                    unloaded.summary().edgeLatencyP50P99()[1], unloaded.summary().cloudLatencyP50P99()[0],
+                    unloaded.summary().cloudLatencyP50P99()[1]);
+        }
+        out.printf("Loaded latency (calibrated, %d devices x %d in flight): edge exit p50 %.1f ms, p99 %.1f ms; offloaded p50 "
+                + "%.1f ms, p99 %.1f ms (offloaded p50 / edge exit p50 = %.1f)%n", devices, window,
+                hybrid.summary().edgeLatencyP50P99()[0], hybrid.summary().edgeLatencyP50P99()[1],
+                hybrid.summary().cloudLatencyP50P99()[0], hybrid.summary().cloudLatencyP50P99()[1],
+                hybrid.summary().cloudLatencyP50P99()[0] / hybrid.summary().edgeLatencyP50P99()[0]);
         return 0;
     }
 
-    /** @return {decode+edge+entropy samples/s, edge-only samples/s} */
+    /** One gateway run: throughput, outcomes, CPU seconds by group and the gateway's stage CPU, nanoseconds. */
+    private record GatewayRun(String label, int samples, double rate, RunSummary summary, Map<String, Double> cpuS,
+                              Map<String, Long> stageNanos) {
+        double perSample(String group) {
+            return cpuS.getOrDefault(group, 0.0) * 1000 / samples;
+        }
+
+        double stage(String stage) {
+            return stageNanos.getOrDefault(stage, 0L) / 1e6 / samples;
+        }
+    }
+
+    /** @return {decode+edge+entropy samples/s, edge-only samples/s, decode+edge+entropy ms of CPU per sample} */
     private double[] plainLoop(TestSet testSet) throws Exception {
         Path modelJar = modelJar();
         OrtEnvironment env = OnnxPartitions.sharedEnvironment();
@@ -126,19 +223,22 @@ final class BenchCommand implements Callable<Integer> {
                 runEdge(env, session, descriptor, decoded[i]);
             }
             long t0 = System.nanoTime();
+            long cpu0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             int exits = 0;
             for (int i = 0; i < testSet.size(); i++) {
                 float[] logits = runEdge(env, session, descriptor, decoder.decode(testSet.payload(i)));
                 exits += Softmax.entropyNats(logits) < threshold ? 1 : 0;
             }
             double full = testSet.size() / ((System.nanoTime() - t0) / 1e9);
+            double cpuMs = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0)
+                    / 1e6 / testSet.size();
             t0 = System.nanoTime();
             for (Tensor t : decoded) {
                 runEdge(env, session, descriptor, t);
             }
             double edgeOnly = testSet.size() / ((System.nanoTime() - t0) / 1e9);
             out.printf("  (plain loop: %d of %d would exit at the edge)%n", exits, testSet.size());
-            return new double[] {full, edgeOnly};
+            return new double[] {full, edgeOnly, cpuMs};
         }
     }
 
@@ -149,7 +249,8 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private double gateway(Path homeDir, Path work, TestSet testSet, String policy) throws Exception {
+    private GatewayRun gateway(Path homeDir, Path work, String brokerUrl, long brokerPid, TestSet testSet, String policy,
+                               int deviceCount, int inFlight, int count) throws Exception {
         Path config = Files.createDirectories(work.resolve("config-" + (policy == null ? "calibrated" : policy)));
         try (Stream<Path> files = Files.list(homeDir.resolve("config/demo"))) {
             for (Path f : files.toList()) {
@@ -162,31 +263,61 @@ final class BenchCommand implements Callable<Integer> {
                     java.nio.file.StandardOpenOption.APPEND);
         }
         String name = policy == null ? "calibrated" : policy;
-        out.printf("  gateway run, exit policy %s ...%n", policy == null ? "calibrated (model metadata)" : policy);
-        // a fresh broker, Felix cache and gateway journal: nothing left by an earlier run (answered or not) replays
+        String label = (policy == null ? "calibrated" : policy) + ", " + deviceCount + " x " + inFlight;
+        out.printf("  gateway run, exit policy %s, %d devices x %d in flight ...%n",
+                policy == null ? "calibrated (model metadata)" : policy, deviceCount, inFlight);
+        // a fresh broker session, Felix cache and gateway journal: nothing left by an earlier run (answered or not) replays
         Path runDir = work.resolve("run-" + name);
         deleteRecursively(runDir);
         long stallMs = stallTimeoutS * 1000L;
-        try (RuntimeStack stack = RuntimeStack.start(null, config, runDir, MODEL, testSet, devices, window)) {
-            int warm = Math.min(500, testSet.size());
+        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, runDir, MODEL, testSet, deviceCount, inFlight)) {
+            // each run starts a fresh Felix: its classes are JIT-compiled again; the warm-up lets most of that finish
+            int warm = Math.min(2000, count);
             long t0;
+            CpuAccount cpu0;
+            Object metrics = stack.gatewayMetrics();
             try {
                 stack.fleet.replay(warm, stallMs);
                 stack.fleet.awaitAll(warm, DRAIN_TIMEOUT_MS, stallMs);
                 stack.fleet.reset();
+                call(metrics, "reset");
+                cpu0 = CpuAccount.now(brokerPid);
                 t0 = System.nanoTime();
-                stack.fleet.replay(testSet.size(), stallMs);
-                stack.fleet.awaitAll(testSet.size(), DRAIN_TIMEOUT_MS, stallMs);
+                stack.fleet.replay(count, stallMs);
+                stack.fleet.awaitAll(count, DRAIN_TIMEOUT_MS, stallMs);
             } catch (DeviceFleet.StalledException e) {
                 throw new IOException("gateway run (exit policy " + name + ") stopped: " + e.getMessage() + "; see "
                         + System.getProperty("hybridfog.log.dir", ".hybridfog/logs") + "/hybridfog.log", e);
             }
             double wallS = (System.nanoTime() - t0) / 1e9;
-            double rate = testSet.size() / wallS;
+            Map<String, Double> cpu = CpuAccount.now(brokerPid).since(cpu0);
+            Map<String, Long> stages = new java.util.TreeMap<>();
+            if (call(metrics, "stageCpuNanos") instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> stages.put(String.valueOf(k), ((Number) v).longValue()));
+            }
+            double rate = count / wallS;
             RunSummary s = RunSummary.of(stack.fleet.sent(), stack.fleet.outcomes(), stack.fleet.duplicates(), wallS);
-            out.printf("  -> %d of %d answered, %.0f samples/s, %.1f %% exited at the edge, %d errors%n",
-                    stack.fleet.answered(), testSet.size(), rate, 100 * s.edgeExitRate(), s.errors());
-            return rate;
+            out.printf("  -> %d of %d answered, %.0f samples/s, %.1f %% exited at the edge, %d errors, %d duplicates; "
+                            + "gateway CPU %.3f ms per sample%n", stack.fleet.answered(), count, rate, 100 * s.edgeExitRate(),
+                    s.errors(), s.duplicates(), cpu.get("gateway") * 1000 / count);
+            return new GatewayRun(label, count, rate, s, cpu, stages);
+        }
+    }
+
+    /** Calls a public no-argument method of a service object from another class loader; null if there is none. */
+    private static Object call(Object target, String method) {
+        if (target == null) {
+            return null;
+        }
+        try {
+            for (Class<?> type : target.getClass().getInterfaces()) {
+                if (type.getName().equals("io.hybridfog.edge.GatewayMetrics")) {
+                    return type.getMethod(method).invoke(target);
+                }
+            }
+            return null;
+        } catch (ReflectiveOperationException e) {
+            return null; // an older gateway without this method: the breakdown shows zeros
         }
     }
 

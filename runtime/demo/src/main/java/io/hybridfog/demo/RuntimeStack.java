@@ -77,6 +77,13 @@ final class RuntimeStack implements AutoCloseable {
         return Path.of(RuntimeStack.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
     }
 
+    /** The gateway's GatewayMetrics service object (loaded by the edge bundle: call it reflectively), or null. */
+    Object gatewayMetrics() {
+        var context = felix.framework().getBundleContext();
+        var ref = context.getServiceReference("io.hybridfog.edge.GatewayMetrics");
+        return ref == null ? null : context.getService(ref);
+    }
+
     @Override
     public void close() {
         fleet.close();
