@@ -5,7 +5,7 @@ needs no code. A configuration (`hybridfog_models/datasets/<name>.json`, or any 
 records what the command line would otherwise say:
 
   name          model names are <name>-<arch>-<cut>-b<bits>; default output folder models/<name>/
-  description   one line for metrics.json
+  title         the name in prose (Maven module descriptions); description: one line for metrics.json
   data          the folder holding the splits: relative to the data root ($HYBRIDFOG_DATA, else ../shared/data
                 beside the checkout) or absolute; a list = the first that exists
   train, test   the splits inside it (default: train.zip / test.zip, or train/ / test/, or the IDX files)
