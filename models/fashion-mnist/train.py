@@ -1,6 +1,11 @@
 #!/usr/bin/python3
 """Trains, calibrates, evaluates and exports the Fashion-MNIST conditionally deep
-hybrid network (binary edge + full-precision cloud).
+hybrid network (binary edge + full-precision cloud): the shipped fashion-mnist-hybrid, a small CNN
+whose binary features the runtime bit-packs (833 bytes per offload).
+
+A CIFAR ResNet hybrid of the same data is a configuration of the generic toolchain instead (IDX files,
+normalization from the training split): /usr/bin/python3 models/train.py baseline --dataset fashion-mnist
+--arch resnet20, then hybrid --dataset fashion-mnist --arch resnet20 --cut s2 --bits 1 (models/README.md).
 
     /usr/bin/python3 models/fashion-mnist/train.py --epochs 15 --threads 2
 
@@ -9,7 +14,6 @@ metrics.json, reference-predictions.csv, preprocess-reference.json + png/.
 Checkpoints go to models/fashion-mnist/build/ (resumable with --resume).
 """
 import argparse
-import gzip
 import io
 import json
 import os
@@ -28,6 +32,7 @@ from hybridfog_models.macs import count_macs  # noqa: E402
 from hybridfog_models.exits import calibrate_entropy_threshold  # noqa: E402
 from hybridfog_models.export import export_partition  # noqa: E402
 from hybridfog_models.artifacts import write_metrics_and_reference  # noqa: E402
+from hybridfog_models.data import read_idx  # noqa: E402
 
 MODEL_NAME = "fashion-mnist-hybrid"
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -42,11 +47,7 @@ def load_idx(name):
     for d in DATA_DIRS:
         p = os.path.join(d, name)
         if os.path.exists(p):
-            with gzip.open(p, "rb") as f:
-                raw = f.read()
-            ndim = raw[3]
-            dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+            return read_idx(p)
     raise FileNotFoundError(f"{name} not found in {DATA_DIRS} (apt-get install dataset-fashion-mnist)")
 
 
