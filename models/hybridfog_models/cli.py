@@ -150,10 +150,6 @@ def resolve(ap, args, command):
     if not folder and not args.test_split:
         ap.error("--train-split needs --test-split (or --data with both splits)")
     test_source = find_split(folder, "test", args.test_split or config.get("test")) if folder else args.test_split
-    for source in (train_source, test_source):
-        if not os.path.exists(source):
-            sys.exit(f"{source} is missing (data root {os.path.dirname(folder or source)}; --data DIR, or set "
-                     f"HYBRIDFOG_DATA to the folder holding it)")
     args.dataset_name = args.name or config.get("name") or os.path.basename(
         os.path.abspath(folder or os.path.dirname(os.path.abspath(train_source))))
     home = os.path.join(MODELS, args.dataset_name)

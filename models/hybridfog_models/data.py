@@ -155,16 +155,22 @@ def load_split(path, cache, classes=None, color="auto", size=None, labels=None, 
     cache). A cache from an older train.py (x and y only, CIFAR-10's) is taken as it is with `classes`."""
     if is_idx_folder(path):
         return load_idx_split(path, split, labels)
-    signature = _source_signature(path)
+    present = os.path.exists(path)
+    signature = _source_signature(path) if present else None
     if cache and os.path.exists(cache):
         d = np.load(cache)
         if "source" not in d.files and classes is not None:
             return Images(d["x"], d["y"], classes, [], "grayscale" if d["x"].shape[-1] == 1 else "rgb")
-        if "source" in d.files and str(d["source"]) == signature and (classes is None or
-                                                                      list(d["classes"]) == list(classes)):
+        # a cache without its source (e.g. carried to a GPU machine without the data) is taken as it is
+        if "source" in d.files and (str(d["source"]) == signature or not present) and (
+                classes is None or list(d["classes"]) == list(classes)):
             return Images(d["x"], d["y"], [str(c) for c in d["classes"]], [str(n) for n in d["names"]],
                           str(d["color"]))
-        print(f"{cache}: decoded from another source or class list; decoding {path} again", flush=True)
+        if present:
+            print(f"{cache}: decoded from another source or class list; decoding {path} again", flush=True)
+    if not present:
+        raise SystemExit(f"{path} is missing (and no decoded cache of it in {cache}): pass --data DIR, or set "
+                         f"HYBRIDFOG_DATA to the folder holding the data set's folder")
     images = decode_image_folder(path, classes, color, size)
     if cache:
         save_cache(cache, images.x, images.y, classes=images.classes, names=images.names, color=images.color,

@@ -6,6 +6,7 @@ RGB and grayscale, IDX files; a tiny baseline and hybrid trained and exported en
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,10 @@ class DataTest(unittest.TestCase):
             cache = os.path.join(d, "train-u8.npz")
             self.assertEqual(len(D.load_split(os.path.join(d, "a"), cache)), 6)
             self.assertEqual(len(D.load_split(os.path.join(d, "b"), cache)), 9)
+            shutil.rmtree(os.path.join(d, "b"))  # a cache carried without its data (a GPU machine) is used as it is
+            self.assertEqual(len(D.load_split(os.path.join(d, "b"), cache)), 9)
+            with self.assertRaises(SystemExit):
+                D.load_split(os.path.join(d, "b"), os.path.join(d, "no-cache.npz"))
 
     def test_grayscale_files_give_one_channel_and_mixed_sizes_need_a_size(self):
         with tempfile.TemporaryDirectory() as d:
