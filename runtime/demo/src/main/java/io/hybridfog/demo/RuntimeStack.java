@@ -80,8 +80,14 @@ final class RuntimeStack implements AutoCloseable {
     /** The gateway's GatewayMetrics service object (loaded by the edge bundle: call it reflectively), or null. */
     Object gatewayMetrics() {
         var context = felix.framework().getBundleContext();
-        var ref = context.getServiceReference("io.hybridfog.edge.GatewayMetrics");
-        return ref == null ? null : context.getService(ref);
+        try {
+            // all references, not only those whose class this class loader sees the same (tests have the edge
+            // bundle's classes on their class path too)
+            var refs = context.getAllServiceReferences("io.hybridfog.edge.GatewayMetrics", null);
+            return refs == null || refs.length == 0 ? null : context.getService(refs[0]);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // no filter given
+        }
     }
 
     @Override

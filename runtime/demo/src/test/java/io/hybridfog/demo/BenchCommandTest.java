@@ -54,7 +54,7 @@ class BenchCommandTest {
         assertEquals(0, rc, "hybridfog bench exit code; output:\n" + printed);
 
         List<MatchResult> runs = RUN.matcher(out.toString()).results().toList();
-        assertEquals(3, runs.size(), "three gateway runs (edge-only, calibrated, edge-only); output:\n" + printed);
+        assertEquals(4, runs.size(), "four gateway runs (edge-only, calibrated, edge-only, unloaded 1 x 1); output:\n" + printed);
         for (MatchResult run : runs) {
             assertEquals(SAMPLES, Integer.parseInt(run.group(1)), "answered: " + run.group());
             assertEquals(SAMPLES, Integer.parseInt(run.group(2)), "replayed: " + run.group());
@@ -64,6 +64,11 @@ class BenchCommandTest {
         // edge-only answers every sample at the early exit; the calibrated policy offloads some, like the plain loop
         assertEquals(100.0, Double.parseDouble(runs.get(0).group(4)), 1e-9, runs.get(0).group());
         assertEquals(100.0, Double.parseDouble(runs.get(2).group(4)), 1e-9, runs.get(2).group());
+        // the CPU accounting, the per-stage breakdown and the unloaded latency are printed (figures: docs/benchmarks.md)
+        assertTrue(out.toString().contains("| edge-only, 4 x 8 | "), "CPU and stage tables; output:\n" + printed);
+        assertTrue(Pattern.compile("\\| calibrated, 1 x 1 \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\| -?[0-9.]+ \\|")
+                .matcher(out.toString()).find(), "per-stage breakdown of the unloaded run; output:\n" + printed);
+        assertTrue(out.toString().contains("Unloaded latency (1 device, 1 sample in flight"), "unloaded latency; output:\n" + printed);
         Matcher plain = PLAIN_EXITS.matcher(out.toString());
         assertTrue(plain.find(), "plain loop exit count; output:\n" + printed);
         double plainExitPct = 100.0 * Integer.parseInt(plain.group(1)) / Integer.parseInt(plain.group(2));
