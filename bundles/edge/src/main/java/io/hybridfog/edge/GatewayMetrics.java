@@ -48,6 +48,19 @@ public interface GatewayMetrics {
      */
     Map<Stage, Long> stageCpuNanos();
 
+    /** The gateway's store-and-forward journal now (read live; see docs/reliability.md). */
+    JournalUsage journal();
+
+    /**
+     * @param diskBytes     bytes the journal takes on disk now: its MVStore file and its sample files (0 when it is
+     *                      kept in memory)
+     * @param limitBytes    the most bytes it may take on disk ({@code journal.max.bytes})
+     * @param inboxBytes    encoded bytes of the samples it holds that are not answered yet
+     * @param outboxResults results waiting for the broker's acknowledgement (a count)
+     */
+    record JournalUsage(long diskBytes, long limitBytes, long inboxBytes, int outboxResults) {
+    }
+
     /**
      * @param samples         samples received on the samples topic (including rejected ones, not duplicates)
      * @param edgeExits       samples answered by the early exit

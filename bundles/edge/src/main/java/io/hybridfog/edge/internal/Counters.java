@@ -15,6 +15,7 @@ final class Counters implements GatewayMetrics {
     private final IntSupplier queued;
     private final IntSupplier pendingOffloads;
     private final Supplier<String> exitRule;
+    private final Supplier<JournalUsage> journal;
     final LongAdder samples = new LongAdder();
     final LongAdder edgeExits = new LongAdder();
     final LongAdder offloads = new LongAdder();
@@ -28,8 +29,10 @@ final class Counters implements GatewayMetrics {
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
     final StageClock stages = new StageClock();
 
-    Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads, Supplier<String> exitRule) {
+    Counters(String gatewayId, IntSupplier queued, IntSupplier pendingOffloads, Supplier<String> exitRule,
+             Supplier<JournalUsage> journal) {
         this.gatewayId = gatewayId;
+        this.journal = journal;
         this.exitRule = exitRule;
         this.queued = queued;
         this.pendingOffloads = pendingOffloads;
@@ -85,5 +88,10 @@ final class Counters implements GatewayMetrics {
     @Override
     public Map<Stage, Long> stageCpuNanos() {
         return stages.snapshot();
+    }
+
+    @Override
+    public JournalUsage journal() {
+        return journal.get();
     }
 }

@@ -10,6 +10,7 @@ import io.hybridfog.api.HybridFogException;
 import io.hybridfog.api.InferenceResult;
 import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
+import io.hybridfog.api.metrics.ResultObserver;
 import io.hybridfog.api.transport.Acknowledgement;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.MessageBus;
@@ -84,6 +85,7 @@ public final class EdgeGateway implements AutoCloseable {
     private final Counters counters;
     private final Map<String, SampleDecoder> decoders = new ConcurrentHashMap<>();
     private final ResultJournal journal;
+    private final Supplier<? extends Collection<? extends ResultObserver>> observers;
     private volatile boolean stopping;
     private volatile Subscription samplesSubscription;
     private volatile Subscription repliesSubscription;
@@ -95,7 +97,17 @@ public final class EdgeGateway implements AutoCloseable {
     public EdgeGateway(MessageBus bus, Supplier<? extends Collection<? extends EdgePartition>> partitions,
                        Supplier<? extends Collection<? extends ExitPolicy>> policies, EnergyModel energy,
                        GatewaySettings settings) {
+        this(bus, partitions, policies, energy, settings, List::of);
+    }
+
+    /**
+     * As above, and {@code observers} (live view, read per result) see every result (see {@link ResultObserver}).
+     */
+    public EdgeGateway(MessageBus bus, Supplier<? extends Collection<? extends EdgePartition>> partitions,
+                       Supplier<? extends Collection<? extends ExitPolicy>> policies, EnergyModel energy,
+                       GatewaySettings settings, Supplier<? extends Collection<? extends ResultObserver>> observers) {
         this.bus = bus;
+        this.observers = observers;
         this.partitions = partitions;
         this.policies = policies;
         this.settings = settings;
@@ -106,7 +118,7 @@ public final class EdgeGateway implements AutoCloseable {
         timer.setRemoveOnCancelPolicy(true); // cancelled offload timeouts must not pile up
         this.offloads = new OffloadTracker(timer, settings.offloadTimeoutMs(), settings.queueCapacity());
         this.counters = new Counters(settings.gatewayId(), () -> workers.getQueue().size(), offloads::size,
-                this::describeExitRule);
+                this::describeExitRule, this::journalUsage);
         try {
             this.journal = new ResultJournal(bus, settings.journalDir() == null ? null : java.nio.file.Path.of(settings.journalDir()),
                     DEDUP_CAPACITY, DEDUP_WINDOW_MS, settings.journalMaxBytes(), settings.gatewayId(),
@@ -147,6 +159,12 @@ public final class EdgeGateway implements AutoCloseable {
     /** Results in the journal the broker has not acknowledged yet (after {@link #close()}: those it closed with). */
     int resultsAwaitingBroker() {
         return journal.outboxSize();
+    }
+
+    /** See {@link GatewayMetrics#journal()}. */
+    private GatewayMetrics.JournalUsage journalUsage() {
+        return new GatewayMetrics.JournalUsage(journal.fileSize(), journal.maxBytes(), journal.inboxBytes(),
+                journal.outboxSize());
     }
 
     /** See {@link GatewayMetrics#exitRule()}. */
@@ -488,6 +506,14 @@ public final class EdgeGateway implements AutoCloseable {
         }
         if (timed.isError()) {
             counters.error(timed.error());
+        }
+        Collection<? extends ResultObserver> watching = observers.get();
+        for (ResultObserver o : watching == null ? List.<ResultObserver>of() : watching) {
+            try {
+                o.onResult(settings.gatewayId(), timed);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "result observer " + o + " failed: " + e);
+            }
         }
         return new BusMessage(settings.resultsTopicPrefix() + s.deviceId(), json, null, s.correlationData(),
                 CloudReplies.JSON_CONTENT_TYPE, Map.of());

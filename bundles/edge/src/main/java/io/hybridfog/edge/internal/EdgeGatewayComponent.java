@@ -3,6 +3,7 @@ package io.hybridfog.edge.internal;
 import io.hybridfog.api.EdgePartition;
 import io.hybridfog.api.EnergyModel;
 import io.hybridfog.api.ExitPolicy;
+import io.hybridfog.api.metrics.ResultObserver;
 import io.hybridfog.api.transport.MessageBus;
 import io.hybridfog.config.SettingException;
 import io.hybridfog.edge.GatewayMetrics;
@@ -33,7 +34,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * ({@link EnergyModel}), {@code exitPolicies} (all {@link ExitPolicy} services, static: a newly installed policy
  * restarts the gateway, so a policy that arrives after a failed activation is picked up) and {@code partitions}
  * (all {@link EdgePartition} services, dynamic: models are swapped without a restart; each sample uses the highest
- * version of its model).
+ * version of its model), and {@code resultObservers} (all {@link ResultObserver} services, dynamic: monitoring sees
+ * every result).
  */
 @Component(configurationPid = EdgeGatewayComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = GatewayMetrics.class)
@@ -115,6 +117,11 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile List<EdgePartition> partitions;
 
+    /** Monitoring (e.g. bundle io.hybridfog.metrics): each sees every result. */
+    @Reference(name = "resultObservers", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<ResultObserver> resultObservers;
+
     private volatile EdgeGateway gateway;
     private BundleContext context;
 
@@ -122,7 +129,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     void activate(BundleContext context, Map<String, Object> properties) throws ConfigurationException, IOException {
         this.context = context;
         GatewaySettings settings = checkedSettings(properties, "");
-        gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, settings);
+        gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, settings, () -> resultObservers);
         gateway.start();
     }
 
@@ -141,7 +148,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
         }
         LOG.log(Level.INFO, "edge gateway {0}: configuration changed, restarting", current.gatewayId());
         gateway.close();
-        gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, next);
+        gateway = new EdgeGateway(bus, () -> partitions, () -> exitPolicies, energy, next, () -> resultObservers);
         gateway.start();
     }
 
@@ -209,5 +216,10 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     @Override
     public java.util.Map<Stage, Long> stageCpuNanos() {
         return gateway.metrics().stageCpuNanos();
+    }
+
+    @Override
+    public JournalUsage journal() {
+        return gateway.metrics().journal();
     }
 }
