@@ -6,7 +6,6 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -62,7 +61,8 @@ def baseline(args, data):
 
     def evaluate():
         net.eval()
-        return (f"val acc {(batched(net, val[0], prepare=data.normalize, device=args.device).argmax(1) == val[1]).mean():.4f}")
+        pred = batched(net, val[0], prepare=data.normalize, device=args.device).argmax(1)
+        return f"val acc {(pred == val[1]).mean():.4f}"
 
     seconds = run_epochs(args, [net], step, evaluate, os.path.join(out, "checkpoint.pt"), train, data.normalize,
                          data.augment)
