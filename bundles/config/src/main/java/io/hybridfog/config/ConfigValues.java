@@ -40,6 +40,25 @@ public final class ConfigValues {
         return s.isEmpty() ? null : s;
     }
 
+    /** {@code true} or {@code false} (any case), or {@code def} if absent or blank; anything else fails naming the key. */
+    public boolean bool(String key, boolean def) {
+        Object v = props.get(key);
+        if (v == null || (v instanceof String s && s.isBlank())) {
+            return def;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        String s = String.valueOf(v).trim();
+        if (s.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (s.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new SettingException(key, "not true or false: '" + v + "'");
+    }
+
     /** An integral number, or {@code def} if absent or blank. */
     public long longValue(String key, long def) {
         Object v = props.get(key);

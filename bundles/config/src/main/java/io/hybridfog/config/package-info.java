@@ -4,5 +4,5 @@
  * ({@link io.hybridfog.config.ModelVersions}). Shared by the configurable bundles.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package io.hybridfog.config;

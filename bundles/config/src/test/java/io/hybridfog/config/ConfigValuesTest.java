@@ -91,4 +91,15 @@ class ConfigValuesTest {
         assertFails("k", "must not be NaN", () -> values("k", Double.NaN).optionalDouble("k"));
         assertFails("k", "must not be NaN", () -> values("k", "NaN").optionalDouble("k"));
     }
+
+    @Test
+    void booleansFromStringsOrBooleansAndAnythingElseNamesTheKey() {
+        assertEquals(true, values("enabled", "TRUE").bool("enabled", false));
+        assertEquals(false, values("enabled", " false ").bool("enabled", true));
+        assertEquals(true, values("enabled", Boolean.TRUE).bool("enabled", false));
+        assertEquals(true, values("enabled", " ").bool("enabled", true));
+        assertEquals(false, values().bool("enabled", false));
+        assertFails("enabled", "not true or false: 'yes'", () -> values("enabled", "yes").bool("enabled", false));
+        assertFails("enabled", "not true or false: '1'", () -> values("enabled", 1).bool("enabled", false));
+    }
 }
