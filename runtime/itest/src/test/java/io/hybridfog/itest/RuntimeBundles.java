@@ -42,6 +42,7 @@ final class RuntimeBundles {
             "io.hybridfog:hybridfog-mqtt",
             "io.hybridfog:hybridfog-edge",
             "io.hybridfog:hybridfog-cloud",
+            "io.hybridfog:hybridfog-metrics",
             "io.hybridfog:hybridfog-model-fashion-mnist");
 
     private RuntimeBundles() {
