@@ -69,6 +69,8 @@ public final class EdgeGateway implements AutoCloseable {
     public static final String MODEL_PROPERTY = "model";
     private static final System.Logger LOG = System.getLogger(EdgeGateway.class.getName());
     private static final long STOP_WAIT_MS = 5000;
+    private static final long DUPLICATE_LOG_INTERVAL_MS = 10_000;
+    private final java.util.concurrent.atomic.AtomicLong lastDuplicateLog = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 20_000_000_000L);
     /** Answered sample ids remembered to drop redeliveries (about 100 bytes each), and for how long; also the most
      *  results the journal keeps for the broker. */
     static final int DEDUP_CAPACITY = 200_000;
@@ -283,10 +285,26 @@ public final class EdgeGateway implements AutoCloseable {
         }
         if (admission != ResultJournal.Admission.NEW) {
             counters.duplicates.increment(); // a redelivery: its first delivery is taken or answered
+            logDuplicate(s);
             return;
         }
         counters.samples.increment();
         enqueue(s);
+    }
+
+    /**
+     * A repeated sample id is a broker redelivery, or a device reusing an id for a new sample, which then gets no
+     * answer: say so, at most once per {@value #DUPLICATE_LOG_INTERVAL_MS} ms, so that the device's author can see it.
+     */
+    private void logDuplicate(Sample s) {
+        long now = System.nanoTime();
+        long last = lastDuplicateLog.get();
+        if (now - last >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(DUPLICATE_LOG_INTERVAL_MS)
+                && lastDuplicateLog.compareAndSet(last, now)) {
+            LOG.log(Level.INFO, "sample id {0} from device {1} was taken before: treated as a redelivery and not answered "
+                    + "again ({2} such samples so far; sample ids must be unique per device)", s.sampleId(), s.deviceId(),
+                    counters.duplicates.sum());
+        }
     }
 
     /** The error result of a sample refused before it is journaled, or null if it may be journaled. */
