@@ -100,6 +100,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
 
     private volatile Integer serverReceiveMaximum;
     private volatile Long serverMaximumPacketSize;
+    private volatile Throwable lastConnectFailure;
     private final java.util.concurrent.atomic.LongAdder undecodableDropped = new java.util.concurrent.atomic.LongAdder();
     private volatile Thread callbackThread;
 
@@ -182,6 +183,17 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
      */
     public long undecodableMessagesDropped() {
         return undecodableDropped.sum();
+    }
+
+    /**
+     * Why the last attempt at the first connection failed: a Paho {@code MqttException} with the broker's CONNACK
+     * reason code (e.g. 134 bad user name or password, 135 not authorized), or one whose cause is the TLS or socket
+     * error (e.g. {@code javax.net.ssl.SSLHandshakeException}).
+     *
+     * @return the failure, or null if no attempt has failed
+     */
+    public Throwable lastConnectFailure() {
+        return lastConnectFailure;
     }
 
     /** Current in-flight window: min(max.inflight, the broker's Receive Maximum). */
@@ -374,6 +386,7 @@ public final class PahoMessageBus implements MessageBus, AutoCloseable {
 
     private void retryFirstConnect(Throwable cause) {
         long delayS;
+        lastConnectFailure = cause;
         synchronized (stateLock) {
             if (closed || everConnected) {
                 return; // after the first connection Paho's automatic reconnect takes over

@@ -3,6 +3,7 @@ package io.hybridfog.mqtt.internal;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,9 +76,11 @@ class SecureBrokerTest {
 
     @Test
     void noAccountAndAWrongPasswordAreRefused() throws Exception {
-        assertFalse(connects(null, null, trusted()), "anonymous client connected");
-        assertFalse(connects("dev-1", "wrong", trusted()), "wrong password accepted");
-        assertFalse(connects("nobody", "secret-dev-1", trusted()), "unknown account accepted");
+        // the broker's MQTT 5 CONNACK reason code (OASIS MQTT 5.0 §3.2.2.2): Mosquitto 2.0 answers 0x87 "not
+        // authorized" in all three cases (it does not tell a wrong password from an unknown account)
+        assertEquals(0x87, refusalReasonCode(null, null, trusted()), "anonymous client");
+        assertEquals(0x87, refusalReasonCode("dev-1", "wrong", trusted()), "wrong password");
+        assertEquals(0x87, refusalReasonCode("nobody", "secret-dev-1", trusted()), "unknown account");
     }
 
     @Test
@@ -109,14 +113,27 @@ class SecureBrokerTest {
     void aBrokerCertificateFromAnotherCaIsRefused() throws Exception {
         Path other = Files.createTempDirectory("hybridfog-other-ca-");
         SecureDeployment.makeTestPki(other, "x");
-        assertFalse(connects("dev-1", "secret-dev-1", new TlsFiles(other.resolve("ca.crt").toString(), null, null)),
-                "connected although the broker's certificate is not signed by the trusted CA");
+        Throwable failure = refusal("dev-1", "secret-dev-1", new TlsFiles(other.resolve("ca.crt").toString(), null, null));
+        assertTrue(hasCause(failure, javax.net.ssl.SSLHandshakeException.class),
+                "the client must refuse the broker's certificate in the TLS handshake, got: " + describe(failure));
     }
 
+    /** A broker that requires client certificates: the PKCS#12 keystore's certificate gets in, no certificate does not. */
     @Test
     void aClientCertificateFromAPkcs12KeystoreIsAccepted() throws Exception {
-        connected("hybridfog-gateway", "secret-hybridfog-gateway", new TlsFiles(secrets.resolve("ca.crt").toString(),
-                secrets.resolve("client.p12").toString(), "p12-secret"));
+        MosquittoBroker strict = SecureDeployment.startBroker(List.of("require_certificate true"));
+        try {
+            PahoMessageBus withCertificate = bus(strict, "hybridfog-gateway", "secret-hybridfog-gateway",
+                    new TlsFiles(secrets.resolve("ca.crt").toString(), secrets.resolve("client.p12").toString(), "p12-secret"));
+            assertTrue(withCertificate.awaitConnected(10_000), () -> "keystore client did not connect; broker log:\n" + strict.log());
+            Throwable without = refusal(bus(strict, "hybridfog-gateway", "secret-hybridfog-gateway", trusted()));
+            assertTrue(hasCause(without, javax.net.ssl.SSLException.class) || hasCause(without, java.io.IOException.class),
+                    "without a client certificate the TLS handshake must fail, got: " + describe(without));
+        } finally {
+            buses.forEach(PahoMessageBus::close);
+            buses.clear();
+            strict.close();
+        }
     }
 
     private static TlsFiles trusted() {
@@ -129,12 +146,51 @@ class SecureBrokerTest {
         return b;
     }
 
-    private boolean connects(String user, String password, TlsFiles tls) throws InterruptedException {
-        return bus(user, password, tls).awaitConnected(3_000);
+    /** The broker's CONNACK reason code of a refused connection; fails if it connects or fails otherwise. */
+    private int refusalReasonCode(String user, String password, TlsFiles tls) throws InterruptedException {
+        Throwable failure = refusal(user, password, tls);
+        assertTrue(failure instanceof MqttException, "expected a CONNACK refusal, got: " + describe(failure));
+        return ((MqttException) failure).getReasonCode();
+    }
+
+    private Throwable refusal(String user, String password, TlsFiles tls) throws InterruptedException {
+        return refusal(bus(user, password, tls));
+    }
+
+    /** Waits for the bus's first connection attempt to fail; fails if it connects. */
+    private static Throwable refusal(PahoMessageBus b) throws InterruptedException {
+        assertFalse(b.awaitConnected(3_000), "connected although it must be refused");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.lastConnectFailure() == null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertNotNull(b.lastConnectFailure(), "no connection failure recorded");
+        return b.lastConnectFailure();
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            b.append(b.length() == 0 ? "" : " <- ").append(c);
+        }
+        return b.toString();
     }
 
     private PahoMessageBus bus(String user, String password, TlsFiles tls) {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), "secure-" + user + "-" + System.nanoTime() % 100000)
+        return bus(broker, user, password, tls);
+    }
+
+    private PahoMessageBus bus(MosquittoBroker target, String user, String password, TlsFiles tls) {
+        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(target.url(), "secure-" + user + "-" + System.nanoTime() % 100000)
                 .withConnectTimeoutS(3).withCredentials(user, password).withTlsFiles(tls));
         buses.add(b);
         b.start();
