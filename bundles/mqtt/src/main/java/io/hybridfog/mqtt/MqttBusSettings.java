@@ -93,6 +93,30 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         }
     }
 
+    /**
+     * What is insecure about this connection, or null if nothing is: a broker that is not on this machine's loopback
+     * interface (host {@code localhost}, 127.0.0.0/8 or {@code ::1}) reached without TLS ({@code ssl://}) or without
+     * an account. On such a connection anyone on the network path or any client of an anonymous broker can read
+     * samples and forge results for a device. No name resolution is done: only those literal hosts count as local.
+     *
+     * @return a sentence naming what is missing, or null
+     */
+    public String insecurity() {
+        String host = URI.create(brokerUrl).getHost();
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        boolean loopback = bare.equalsIgnoreCase("localhost") || bare.matches("127(\\.\\d{1,3}){3}")
+                || bare.equals("::1") || bare.equals("0:0:0:0:0:0:0:1");
+        if (loopback) {
+            return null;
+        }
+        boolean tls = brokerUrl.startsWith("ssl://");
+        if (tls && username != null) {
+            return null;
+        }
+        return "broker " + brokerUrl + " is not on loopback and the connection has "
+                + (!tls && username == null ? "neither TLS nor an account" : !tls ? "no TLS" : "no account");
+    }
+
     /** Settings with defaults for everything but the broker URL; for tests and plain-Java wiring. */
     public static MqttBusSettings of(String brokerUrl, String clientId) {
         return new MqttBusSettings(brokerUrl, clientId, null, null, DEFAULT_KEEPALIVE_S, DEFAULT_SESSION_EXPIRY_S,

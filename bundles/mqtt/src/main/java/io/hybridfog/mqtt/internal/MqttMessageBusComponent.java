@@ -91,6 +91,10 @@ public final class MqttMessageBusComponent {
 
         @AttributeDefinition(name = "TLS client keystore password", required = false, type = AttributeType.PASSWORD)
         String tls_keystore_password() default "";
+
+        @AttributeDefinition(name = "Allow an insecure broker connection", required = false,
+                description = "A broker that is not on loopback must be ssl:// with username/password unless this is true")
+        boolean insecure() default false;
     }
 
     private final Object lock = new Object();
@@ -134,9 +138,24 @@ public final class MqttMessageBusComponent {
         bus.close();
     }
 
-    /** Parses and validates a configuration dictionary; {@link SettingException} names the offending key. */
+    /**
+     * Parses and validates a configuration dictionary; {@link SettingException} names the offending key. A broker
+     * that is not on loopback without TLS and an account ({@link MqttBusSettings#insecurity()}) is refused unless
+     * {@code insecure=true}.
+     */
     static MqttBusSettings parse(Map<String, ?> properties) {
         ConfigValues c = new ConfigValues(properties);
+        MqttBusSettings settings = settings(c);
+        String insecurity = settings.insecurity();
+        if (insecurity != null && !c.bool("insecure", false)) {
+            throw new SettingException("insecure", insecurity + ": anyone on the network could read samples and forge "
+                    + "results. Use broker.url=ssl://host:8883 with tls.ca.file, username and password (config/mosquitto, "
+                    + "README 'Securing the broker'), or set insecure=true to accept this");
+        }
+        return settings;
+    }
+
+    private static MqttBusSettings settings(ConfigValues c) {
         return new MqttBusSettings(
                 c.string("broker.url", null),
                 c.string("client.id", null),

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,7 @@ class MqttBusSettingsTest {
     @Test
     void parsesStringsAsFileInstallDeliversThem() {
         MqttBusSettings s = MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://10.0.0.1:1884", "client.id", "gw",
-                "keepalive.s", "15", "session.expiry.s", "3600", "max.inflight", " 7 ", "password", " p w "));
+                "insecure", "true", "keepalive.s", "15", "session.expiry.s", "3600", "max.inflight", " 7 ", "password", " p w "));
         assertEquals(15, s.keepAliveS());
         assertEquals(3600, s.sessionExpiryS());
         assertEquals(7, s.maxInflight());
@@ -69,9 +70,33 @@ class MqttBusSettingsTest {
 
     @Test
     void passwordNeverInToString() {
-        MqttBusSettings s = MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://h", "username", "u", "password", "s3cr3t-pw"));
+        MqttBusSettings s = MqttMessageBusComponent.parse(Map.of("broker.url", "ssl://h", "username", "u", "password", "s3cr3t-pw"));
         assertFalse(s.toString().contains("s3cr3t-pw"), s.toString());
         assertTrue(s.toString().contains("password=<set>"));
+    }
+
+    /** Secure by default: a broker off this machine needs TLS and an account, or an explicit insecure=true. */
+    @Test
+    void aRemoteBrokerWithoutTlsOrAccountIsRefusedUnlessInsecure() {
+        for (String url : List.of("tcp://10.0.0.1:1883", "tcp://broker.example", "tcp://[fe80::1]:1883", "ssl://broker.example")) {
+            SettingException e = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(Map.of("broker.url", url)), url);
+            assertEquals("insecure", e.key());
+            assertTrue(e.getMessage().contains("ssl://") && e.getMessage().contains("insecure=true"), e.getMessage());
+            assertEquals(url.replaceFirst(":1883$", ""), MqttMessageBusComponent.parse(Map.of("broker.url", url, "insecure", "true"))
+                    .brokerUrl().replaceFirst(":(1883|8883)$", ""));
+        }
+        SettingException noAccount = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(
+                Map.of("broker.url", "ssl://broker.example:8883")));
+        assertTrue(noAccount.getMessage().contains("no account"), noAccount.getMessage());
+        SettingException noTls = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(
+                Map.of("broker.url", "tcp://broker.example", "username", "gw", "password", "p")));
+        assertTrue(noTls.getMessage().contains("no TLS"), noTls.getMessage());
+        // TLS and an account: accepted; loopback: accepted as it is
+        MqttMessageBusComponent.parse(Map.of("broker.url", "ssl://broker.example:8883", "username", "gw", "password", "p"));
+        for (String url : List.of("tcp://127.0.0.1:1883", "tcp://localhost", "tcp://127.0.0.2", "tcp://[::1]:1883")) {
+            assertEquals(null, MqttMessageBusComponent.parse(Map.of("broker.url", url)).insecurity(), url);
+        }
+        assertKey("insecure", Map.of("broker.url", "tcp://10.0.0.1"), "insecure", "maybe");
     }
 
     private static void assertKey(String expectedKey, Map<String, Object> base, String key, Object value) {
