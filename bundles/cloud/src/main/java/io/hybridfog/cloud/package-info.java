@@ -3,5 +3,5 @@
  * through PID {@code io.hybridfog.cloud}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package io.hybridfog.cloud;

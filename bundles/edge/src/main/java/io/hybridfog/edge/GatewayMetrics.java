@@ -48,6 +48,26 @@ public interface GatewayMetrics {
      */
     Map<Stage, Long> stageCpuNanos();
 
+    /**
+     * Dynamic batching ({@code max.batch.size}): the runs of the edge partition since the start (or {@link #reset()})
+     * and the samples they carried; samples / runs is the mean batch size. A gateway that does not count them
+     * reports 0 and 0.
+     */
+    default Batches edgeBatches() {
+        return new Batches(0, 0);
+    }
+
+    /**
+     * @param runs    runs of the partition (a batch of N samples is one run)
+     * @param samples samples those runs carried
+     */
+    record Batches(long runs, long samples) {
+        /** samples / runs, or 0 without runs. */
+        public double meanSize() {
+            return runs == 0 ? 0 : (double) samples / runs;
+        }
+    }
+
     /** The gateway's store-and-forward journal now (read live; see docs/reliability.md). */
     JournalUsage journal();
 

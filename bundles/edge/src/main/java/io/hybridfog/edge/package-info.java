@@ -3,5 +3,5 @@
  * commands and benchmarks read. The gateway itself is configured through PID {@code io.hybridfog.edge}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.3.0")
+@org.osgi.annotation.versioning.Version("0.4.0")
 package io.hybridfog.edge;

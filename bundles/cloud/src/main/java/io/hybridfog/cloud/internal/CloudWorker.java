@@ -15,9 +15,15 @@ import io.hybridfog.cloud.CloudWorkerMetrics;
 import io.hybridfog.codec.TensorCodec;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,7 +38,9 @@ import java.util.function.Supplier;
  * request's HFT header (a mismatched version is never run: the reply is an UNKNOWN_MODEL error listing the installed
  * versions). Replies go to the request's response topic with its correlation data (format: {@link Replies}); a
  * request without a response topic is logged and dropped. Malformed requests get an error reply; the worker keeps
- * serving. The delivery thread only enqueues; {@code workers} threads decode and run.
+ * serving. The delivery thread only enqueues; {@code workers} threads decode and run. Dynamic batching: a worker
+ * takes the requests waiting in the queue (up to {@code max.batch.size}, waiting up to {@code max.batch.wait.ms} for
+ * more), decodes each on its own and runs the cloud partition once per model version; each request gets its own reply.
  */
 public final class CloudWorker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CloudWorker.class.getName());
@@ -106,7 +114,7 @@ public final class CloudWorker implements AutoCloseable {
             return;
         }
         try {
-            workers.execute(() -> process(request, ack));
+            workers.execute(new RequestTask(request, ack));
         } catch (RejectedExecutionException full) {
             if (workers.isShutdown()) {
                 return; // unacknowledged: the broker delivers it again (to another worker of the group, or this one back)
@@ -116,31 +124,201 @@ public final class CloudWorker implements AutoCloseable {
         }
     }
 
-    /** Worker thread: decode, find the exact model version, run, reply. Never throws. */
+    /** A queued request. */
+    private final class RequestTask implements Runnable {
+        final BusMessage request;
+        final Acknowledgement ack;
+
+        RequestTask(BusMessage request, Acknowledgement ack) {
+            this.request = request;
+            this.ack = ack;
+        }
+
+        @Override
+        public void run() {
+            processBatch(collectBatch(this));
+        }
+    }
+
+    /**
+     * Worker thread, dynamic batching: the request this worker took and the requests waiting in the queue behind it,
+     * up to {@code max.batch.size}; with {@code max.batch.wait.ms} &gt; 0 it waits for more until that long after it
+     * took the first. Requests taken from the queue here belong to this task (the executor never runs them).
+     */
+    private List<RequestTask> collectBatch(RequestTask first) {
+        int max = settings.maxBatchSize();
+        if (max == 1) {
+            return List.of(first);
+        }
+        List<RequestTask> batch = new ArrayList<>(Math.min(max, 64));
+        batch.add(first);
+        BlockingQueue<Runnable> queue = workers.getQueue();
+        long waitNanos = TimeUnit.MILLISECONDS.toNanos(settings.maxBatchWaitMs());
+        long deadline = System.nanoTime() + waitNanos;
+        while (batch.size() < max) {
+            Runnable next = queue.poll();
+            if (next == null && waitNanos > 0 && !workers.isShutdown()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    next = queue.poll(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // a forced stop: answer what was taken
+                    break;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            if (next instanceof RequestTask t) {
+                batch.add(t);
+            } else {
+                next.run(); // only RequestTasks are queued; anything else runs as the executor would have run it
+            }
+        }
+        return batch;
+    }
+
+    /** A decoded request, with the partition of exactly the version it names. */
+    private record Prepared(BusMessage request, Acknowledgement ack, CloudPartition partition, Tensor features) {
+    }
+
+    /**
+     * Worker thread: decodes each request on its own (a malformed one gets its error reply and leaves the batch),
+     * runs the cloud partition once for the requests of each model version, and replies to each with its own rows.
+     * Never throws.
+     */
+    private void processBatch(List<RequestTask> batch) {
+        if (batch.size() == 1) {
+            process(batch.get(0).request, batch.get(0).ack);
+            return;
+        }
+        Map<CloudPartition, List<Prepared>> groups = new LinkedHashMap<>();
+        for (RequestTask t : batch) {
+            try {
+                Prepared p = prepare(t.request, t.ack);
+                groups.computeIfAbsent(p.partition(), k -> new ArrayList<>()).add(p);
+            } catch (HybridFogException e) {
+                reply(Replies.error(t.request, e.code(), e.getMessage()), e.code(), t.ack);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failed(t.request, t.ack, e);
+            }
+        }
+        groups.forEach(this::runBatch);
+    }
+
+    /** Runs the requests of one partition as one batch (features stacked on the first dimension) and replies to each. */
+    private void runBatch(CloudPartition partition, List<Prepared> group) {
+        List<Prepared> batch = new ArrayList<>(group.size());
+        long[] first = group.get(0).features().shape();
+        for (Prepared p : group) {
+            long[] shape = p.features().shape();
+            if (first.length >= 2 && Arrays.equals(shape, 1, shape.length, first, 1, first.length)) {
+                batch.add(p);
+            } else {
+                runAlone(p); // another feature shape (then the partition refuses it): on its own, with its own error
+            }
+        }
+        if (batch.size() < 2) {
+            batch.forEach(this::runAlone);
+            return;
+        }
+        int rows = 0;
+        for (Prepared p : batch) {
+            rows = Math.addExact(rows, Math.toIntExact(p.features().shape()[0]));
+        }
+        Tensor logits;
+        try {
+            logits = partition.run(stack(batch, rows));
+            counters.runs.increment();
+            counters.runRequests.add(batch.size());
+            if (logits.shape().length < 2 || logits.shape()[0] != rows) {
+                throw new HybridFogException(ErrorCode.INTERNAL, "cloud partition answered " + rows + " rows with "
+                        + "logits of shape " + Arrays.toString(logits.shape()));
+            }
+        } catch (HybridFogException | RuntimeException | LinkageError | AssertionError e) {
+            LOG.log(Level.WARNING, "a batch of " + batch.size() + " offload requests failed (" + e
+                    + "); running them one by one");
+            batch.forEach(this::runAlone); // each gets its own reply: its logits or its own error
+            return;
+        }
+        int rowSize = logits.size() / rows;
+        int offset = 0;
+        for (Prepared p : batch) {
+            int n = (int) p.features().shape()[0];
+            try {
+                long[] shape = logits.shape().clone();
+                shape[0] = n;
+                Tensor own = new Tensor(shape, Arrays.copyOfRange(logits.data(), offset * rowSize, (offset + n) * rowSize));
+                reply(Replies.logits(p.request(), partition.descriptor(), own), null, p.ack());
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failed(p.request(), p.ack(), e);
+            }
+            offset += n;
+        }
+    }
+
+    /** The features of a batch, [rows, ...]. */
+    private static Tensor stack(List<Prepared> batch, int rows) {
+        long[] shape = batch.get(0).features().shape().clone();
+        shape[0] = rows;
+        float[] data = new float[Math.multiplyExact(batch.get(0).features().size() / (int) batch.get(0).features().shape()[0], rows)];
+        int offset = 0;
+        for (Prepared p : batch) {
+            float[] d = p.features().data();
+            System.arraycopy(d, 0, data, offset, d.length);
+            offset += d.length;
+        }
+        return new Tensor(shape, data);
+    }
+
+    /** Worker thread, one request alone: decode, find the exact model version, run, reply. Never throws. */
     void process(BusMessage request, Acknowledgement ack) {
         try {
-            byte[] payload = request.payload();
-            if (payload != null && payload.length > settings.maxPayloadBytes()) {
-                throw new HybridFogException(ErrorCode.PAYLOAD_TOO_LARGE, "offload request is " + payload.length
-                        + " bytes, at most " + settings.maxPayloadBytes() + " accepted");
-            }
-            int maxElements = (int) Math.min(Integer.MAX_VALUE, 8L * settings.maxPayloadBytes()); // BINARY: 8 per byte
-            TensorCodec.Decoded decoded = TensorCodec.decode(payload, maxElements);
-            TensorCodec.Header h = decoded.header();
-            if (h.model().isEmpty() || h.modelVersion().isEmpty()) {
-                throw new HybridFogException(ErrorCode.MALFORMED_PAYLOAD,
-                        "offload tensor must name its model and model version in the HFT header");
-            }
-            CloudPartition partition = exact(h.model(), h.modelVersion());
-            ModelDescriptor d = partition.descriptor();
-            Tensor logits = partition.run(decoded.tensor());
-            reply(Replies.logits(request, d, logits), null, ack);
+            runAlone(prepare(request, ack));
         } catch (HybridFogException e) {
             reply(Replies.error(request, e.code(), e.getMessage()), e.code(), ack);
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            LOG.log(Level.ERROR, "offload request on " + request.topic() + " failed", e);
-            reply(Replies.error(request, ErrorCode.INTERNAL, "internal error: " + e), ErrorCode.INTERNAL, ack);
+            failed(request, ack, e);
         }
+    }
+
+    /** Runs one decoded request and replies. Never throws. */
+    private void runAlone(Prepared p) {
+        try {
+            Tensor logits = p.partition().run(p.features());
+            counters.runs.increment();
+            counters.runRequests.increment();
+            reply(Replies.logits(p.request(), p.partition().descriptor(), logits), null, p.ack());
+        } catch (HybridFogException e) {
+            reply(Replies.error(p.request(), e.code(), e.getMessage()), e.code(), p.ack());
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            failed(p.request(), p.ack(), e);
+        }
+    }
+
+    private void failed(BusMessage request, Acknowledgement ack, Throwable e) {
+        LOG.log(Level.ERROR, "offload request on " + request.topic() + " failed", e);
+        reply(Replies.error(request, ErrorCode.INTERNAL, "internal error: " + e), ErrorCode.INTERNAL, ack);
+    }
+
+    /** Checks and decodes a request and finds the partition of exactly the version it names. */
+    private Prepared prepare(BusMessage request, Acknowledgement ack) throws HybridFogException {
+        byte[] payload = request.payload();
+        if (payload != null && payload.length > settings.maxPayloadBytes()) {
+            throw new HybridFogException(ErrorCode.PAYLOAD_TOO_LARGE, "offload request is " + payload.length
+                    + " bytes, at most " + settings.maxPayloadBytes() + " accepted");
+        }
+        int maxElements = (int) Math.min(Integer.MAX_VALUE, 8L * settings.maxPayloadBytes()); // BINARY: 8 per byte
+        TensorCodec.Decoded decoded = TensorCodec.decode(payload, maxElements);
+        TensorCodec.Header h = decoded.header();
+        if (h.model().isEmpty() || h.modelVersion().isEmpty()) {
+            throw new HybridFogException(ErrorCode.MALFORMED_PAYLOAD,
+                    "offload tensor must name its model and model version in the HFT header");
+        }
+        return new Prepared(request, ack, exact(h.model(), h.modelVersion()), decoded.tensor());
     }
 
     /** The partition of exactly this model and version. */

@@ -46,6 +46,16 @@ public final class CloudWorkerComponent implements CloudWorkerMetrics {
 
         @AttributeDefinition(name = "Max payload (bytes)", min = "1", max = "268435456")
         int max_payload_bytes() default CloudWorkerSettings.DEFAULT_MAX_PAYLOAD_BYTES;
+
+        @AttributeDefinition(name = "Largest batch", min = "1", max = "1024", description = "Dynamic batching: the most "
+                + "queued requests of one model version a worker runs through the cloud partition as one batch (each "
+                + "keeps its own reply); 1: every request alone")
+        int max_batch_size() default CloudWorkerSettings.DEFAULT_MAX_BATCH_SIZE;
+
+        @AttributeDefinition(name = "Longest batch wait (ms)", min = "0", max = "10000", description = "Dynamic "
+                + "batching: how long a batch may wait for more requests after its first one was taken; 0: take what is "
+                + "already queued, never wait")
+        long max_batch_wait_ms() default CloudWorkerSettings.DEFAULT_MAX_BATCH_WAIT_MS;
     }
 
     @Reference(name = "bus")
@@ -85,5 +95,10 @@ public final class CloudWorkerComponent implements CloudWorkerMetrics {
     @Override
     public void reset() {
         worker.metrics().reset();
+    }
+
+    @Override
+    public Batches batches() {
+        return worker.metrics().batches();
     }
 }

@@ -14,12 +14,23 @@ import java.util.Map;
  * @param queueCapacity       requests waiting for a worker; beyond it a request gets an OVERLOADED error reply
  *                            (key {@code queue.capacity})
  * @param maxPayloadBytes     largest request payload accepted, bytes (key {@code max.payload.bytes})
+ * @param maxBatchSize        dynamic batching: the most queued requests of one model version a worker runs through the
+ *                            cloud partition as one batch (key {@code max.batch.size}, default
+ *                            {@value #DEFAULT_MAX_BATCH_SIZE}, 1 to {@value #MAX_BATCH_SIZE_LIMIT}); 1 runs every request
+ *                            alone
+ * @param maxBatchWaitMs      dynamic batching: how long a batch may wait for more requests after its first one was
+ *                            taken, ms (key {@code max.batch.wait.ms}, default 0: take what is already queued, never wait)
  */
-public record CloudWorkerSettings(String offloadSubscription, int workers, int queueCapacity, int maxPayloadBytes) {
+public record CloudWorkerSettings(String offloadSubscription, int workers, int queueCapacity, int maxPayloadBytes,
+                                  int maxBatchSize, long maxBatchWaitMs) {
     public static final String DEFAULT_OFFLOAD_SUBSCRIPTION = "$share/hybridfog-cloud/hybridfog/offload/+";
     public static final int DEFAULT_WORKERS = 2;
     public static final int DEFAULT_QUEUE_CAPACITY = 1000;
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 4 << 20;
+    public static final int DEFAULT_MAX_BATCH_SIZE = 16;
+    /** Largest {@code max.batch.size}. */
+    public static final int MAX_BATCH_SIZE_LIMIT = 1024;
+    public static final long DEFAULT_MAX_BATCH_WAIT_MS = 0;
 
     public CloudWorkerSettings {
         if (offloadSubscription == null || offloadSubscription.isBlank()) {
@@ -31,6 +42,18 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
         ConfigValues.requireRange("workers", workers, 1, 256);
         ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
         ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        ConfigValues.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
+        ConfigValues.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
+    }
+
+    /** Default batching ({@value #DEFAULT_MAX_BATCH_SIZE}, no wait). */
+    public CloudWorkerSettings(String offloadSubscription, int workers, int queueCapacity, int maxPayloadBytes) {
+        this(offloadSubscription, workers, queueCapacity, maxPayloadBytes, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_WAIT_MS);
+    }
+
+    public CloudWorkerSettings withBatching(int maxBatchSize, long maxBatchWaitMs) {
+        return new CloudWorkerSettings(offloadSubscription, workers, queueCapacity, maxPayloadBytes, maxBatchSize,
+                maxBatchWaitMs);
     }
 
     public static CloudWorkerSettings defaults() {
@@ -45,6 +68,8 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
                 c.string("offload.subscription", DEFAULT_OFFLOAD_SUBSCRIPTION),
                 c.integer("workers", DEFAULT_WORKERS),
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
-                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES));
+                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
+                c.integer("max.batch.size", DEFAULT_MAX_BATCH_SIZE),
+                c.longValue("max.batch.wait.ms", DEFAULT_MAX_BATCH_WAIT_MS));
     }
 }

@@ -15,6 +15,8 @@ final class Counters implements CloudWorkerMetrics {
     final LongAdder answered = new LongAdder();
     final LongAdder dropped = new LongAdder();
     final LongAdder publishFailures = new LongAdder();
+    final LongAdder runs = new LongAdder();
+    final LongAdder runRequests = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
 
     Counters(IntSupplier queued) {
@@ -42,11 +44,18 @@ final class Counters implements CloudWorkerMetrics {
     }
 
     @Override
+    public Batches batches() {
+        return new Batches(runs.sum(), runRequests.sum());
+    }
+
+    @Override
     public void reset() {
         requests.reset();
         answered.reset();
         dropped.reset();
         publishFailures.reset();
+        runs.reset();
+        runRequests.reset();
         errors.values().forEach(LongAdder::reset);
     }
 }

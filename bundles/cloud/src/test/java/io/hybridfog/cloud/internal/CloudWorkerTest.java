@@ -145,19 +145,12 @@ class CloudWorkerTest {
     @Test
     void fullQueueAnswersOverloaded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        TestModels.FakeCloud slow = new TestModels.FakeCloud("m", "1.0.0") {
-            @Override
-            public Tensor run(Tensor features) throws io.hybridfog.api.HybridFogException {
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return super.run(features);
-            }
-        };
+        CountDownLatch entered = new CountDownLatch(1);
+        TestModels.FakeCloud slow = gated("1.0.0", entered, release);
         start(new CloudWorkerSettings("hybridfog/offload/+", 1, 1, 1 << 20), slow);
-        for (int i = 0; i < 3; i++) {
+        request(features("m", "1.0.0", 1, 1, 1, 1), "r0");
+        assertTrue(entered.await(5, TimeUnit.SECONDS), "r0 running");
+        for (int i = 1; i < 3; i++) {
             request(features("m", "1.0.0", 1, 1, 1, 1), "r" + i); // 1 running, 1 queued, 1 rejected
         }
         JsonNode e = error(reply());
@@ -178,5 +171,111 @@ class CloudWorkerTest {
                 () -> CloudWorkerSettings.parse(Map.of("offload.subscription", "$share/g"))).key());
         assertEquals("max.payload.bytes", assertThrows(SettingException.class,
                 () -> CloudWorkerSettings.parse(Map.of("max.payload.bytes", -1))).key());
+    }
+
+    /** A fake whose first run signals {@code entered} and waits for {@code release}. */
+    private static TestModels.FakeCloud gated(String version, CountDownLatch entered, CountDownLatch release) {
+        return new TestModels.FakeCloud("m", version) {
+            @Override
+            public Tensor run(Tensor features) throws io.hybridfog.api.HybridFogException {
+                if (entered.getCount() > 0) {
+                    entered.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.run(features);
+            }
+        };
+    }
+
+    /** Replies by correlation id, {@code n} of them. */
+    private Map<String, BusMessage> replies(int n) throws InterruptedException {
+        Map<String, BusMessage> got = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            BusMessage r = reply();
+            assertEquals(null, got.put(new String(r.correlationData(), UTF_8), r), "one reply per request");
+        }
+        assertEquals(null, replies.poll(200, TimeUnit.MILLISECONDS), "no further reply");
+        return got;
+    }
+
+    private static int predicted(BusMessage r) throws Exception {
+        assertEquals("application/vnd.hybridfog.tensor", r.contentType());
+        TensorCodec.Decoded d = TensorCodec.decode(r.payload(), 100);
+        assertArrayEquals(new long[] {1, 10}, d.header().shape());
+        float[] logits = d.tensor().data();
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            best = logits[i] > logits[best] ? i : best;
+        }
+        return best;
+    }
+
+    @Test
+    void queuedRequestsRunAsOneBatchPerVersionAndEachGetsItsOwnReplyOrError() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        TestModels.FakeCloud v1 = gated("1.0.0", entered, release);
+        TestModels.FakeCloud v2 = new TestModels.FakeCloud("m", "2.0.0");
+        start(new CloudWorkerSettings("hybridfog/offload/+", 1, 100, 1 << 20, 16, 0), v1, v2);
+        request(features("m", "1.0.0", 1, 1, 1, 1), "first");
+        assertTrue(entered.await(5, TimeUnit.SECONDS), "first running");
+        request(features("m", "1.0.0", 1, -1, -1, -1), "a");
+        request("garbage".getBytes(UTF_8), "bad");
+        request(features("m", "2.0.0", 1, 1, -1, -1), "b");
+        request(features("m", "1.0.0", 1, 1, 1, -1), "c");
+        request(features("m", "1.0.0", 1, 1, 1), "shape");
+        request(features("m", "9.9.9", 1, 1, 1, 1), "unknown");
+        bus.awaitDelivered(5000); // all queued behind "first"
+        release.countDown();
+        Map<String, BusMessage> got = replies(7);
+        assertEquals(4, predicted(got.get("first")));
+        assertEquals(1, predicted(got.get("a")));
+        assertEquals(2, predicted(got.get("b")));
+        assertEquals("2.0.0", TensorCodec.decode(got.get("b").payload(), 100).header().modelVersion());
+        assertEquals(3, predicted(got.get("c")));
+        assertEquals("MALFORMED_PAYLOAD", error(got.get("bad")).get("error").asText());
+        assertEquals("WRONG_SHAPE", error(got.get("shape")).get("error").asText());
+        assertEquals("UNKNOWN_MODEL", error(got.get("unknown")).get("error").asText());
+        assertEquals(List.of(1, 2), v1.batchSizes, "a and c as one batch; the [1, 3] request alone, refused");
+        assertEquals(List.of(1), v2.batchSizes);
+        assertEquals(new io.hybridfog.cloud.CloudWorkerMetrics.Batches(3, 4), worker.metrics().batches());
+        assertEquals(4, worker.metrics().snapshot().answered());
+    }
+
+    @Test
+    void aBatchThatFailsRunsItsRequestsOneByOne() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        TestModels.FakeCloud v1 = gated("1.0.0", entered, release);
+        v1.failBatches = true;
+        start(new CloudWorkerSettings("hybridfog/offload/+", 1, 100, 1 << 20, 16, 0), v1);
+        request(features("m", "1.0.0", 1, 1, 1, 1), "first");
+        assertTrue(entered.await(5, TimeUnit.SECONDS), "first running");
+        request(features("m", "1.0.0", 1, -1, -1, -1), "a");
+        request(features("m", "1.0.0", 1, 1, -1, -1), "b");
+        bus.awaitDelivered(5000);
+        release.countDown();
+        Map<String, BusMessage> got = replies(3);
+        assertEquals(1, predicted(got.get("a")));
+        assertEquals(2, predicted(got.get("b")));
+        assertEquals(List.of(1, 2, 1, 1), v1.batchSizes);
+        assertEquals(3, worker.metrics().snapshot().answered());
+    }
+
+    @Test
+    void batchSettingsAreParsedAndChecked() {
+        CloudWorkerSettings s = CloudWorkerSettings.parse(Map.of("max.batch.size", "64", "max.batch.wait.ms", "2"));
+        assertEquals(64, s.maxBatchSize());
+        assertEquals(2, s.maxBatchWaitMs());
+        assertEquals(CloudWorkerSettings.DEFAULT_MAX_BATCH_SIZE, CloudWorkerSettings.parse(Map.of()).maxBatchSize());
+        assertEquals(0, CloudWorkerSettings.parse(Map.of()).maxBatchWaitMs());
+        assertEquals("max.batch.size", assertThrows(SettingException.class,
+                () -> CloudWorkerSettings.parse(Map.of("max.batch.size", 0))).key());
+        assertEquals("max.batch.wait.ms", assertThrows(SettingException.class,
+                () -> CloudWorkerSettings.parse(Map.of("max.batch.wait.ms", -1))).key());
     }
 }

@@ -33,6 +33,10 @@ final class TestModels {
         final ModelDescriptor descriptor;
         final AtomicInteger runs = new AtomicInteger();
         volatile RuntimeException failure;
+        /** True: a run of more than one row fails (as a batch-only failure would). */
+        volatile boolean failBatches;
+        /** Rows of every run, in order. */
+        final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         FakeCloud(String name, String version) {
             this.descriptor = TestModels.descriptor(name, version);
@@ -54,6 +58,10 @@ final class TestModels {
                 throw new HybridFogException(ErrorCode.WRONG_SHAPE, "features must be [N, 4]");
             }
             int n = (int) s[0];
+            batchSizes.add(n);
+            if (failBatches && n > 1) {
+                throw new IllegalStateException("batch of " + n + " failed");
+            }
             float[] out = new float[n * 10];
             for (int i = 0; i < n; i++) {
                 int plus = 0;

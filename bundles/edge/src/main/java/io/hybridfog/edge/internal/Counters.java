@@ -26,6 +26,9 @@ final class Counters implements GatewayMetrics {
     final LongAdder fallbacks = new LongAdder();
     final LongAdder lateReplies = new LongAdder();
     final LongAdder duplicates = new LongAdder();
+    /** Runs of the edge partition and the samples they carried (dynamic batching). */
+    final LongAdder edgeRuns = new LongAdder();
+    final LongAdder edgeRunSamples = new LongAdder();
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
     final StageClock stages = new StageClock();
 
@@ -81,6 +84,8 @@ final class Counters implements GatewayMetrics {
         fallbacks.reset();
         lateReplies.reset();
         duplicates.reset();
+        edgeRuns.reset();
+        edgeRunSamples.reset();
         errors.values().forEach(LongAdder::reset);
         stages.reset();
     }
@@ -88,6 +93,11 @@ final class Counters implements GatewayMetrics {
     @Override
     public Map<Stage, Long> stageCpuNanos() {
         return stages.snapshot();
+    }
+
+    @Override
+    public Batches edgeBatches() {
+        return new Batches(edgeRuns.sum(), edgeRunSamples.sum());
     }
 
     @Override

@@ -25,11 +25,14 @@ import io.hybridfog.edge.GatewayMetrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -52,6 +55,10 @@ import java.util.function.Supplier;
  * <p>Threads: the bus's delivery thread only enqueues samples (a full queue answers OVERLOADED at once) and completes
  * offload replies; {@code workers} threads decode and run the edge partition; no thread ever waits for the cloud
  * (an offload completes asynchronously on the reply, or on the timer thread at {@code offload.timeout.ms}).
+ *
+ * <p>Dynamic batching: a worker takes the samples waiting in the queue, up to {@code max.batch.size} (waiting up to
+ * {@code max.batch.wait.ms} for more), decodes each on its own, and runs the edge partition once for them; each
+ * sample keeps its own exit decision, result and errors.
  *
  * <p>Topics and payloads (docs/wire-format.md):
  * <ul>
@@ -360,40 +367,235 @@ public final class EdgeGateway implements AutoCloseable {
 
         @Override
         public void run() {
-            process(sample);
+            processBatch(collectBatch(sample));
         }
     }
 
-    /** Worker thread: decode, edge partition, exit decision; then answer or offload. Never throws. */
-    private void process(Sample s) {
+    /**
+     * Worker thread, dynamic batching: the sample this worker took and the samples waiting in the queue behind it, up
+     * to {@code max.batch.size}; with {@code max.batch.wait.ms} &gt; 0 it waits for more until that long after the
+     * first sample arrived. Samples taken from the queue here belong to this task (the executor never runs them): they
+     * are answered by {@link #processBatch}, and a sample still queued at a forced stop stays in the journal's inbox.
+     */
+    private List<Sample> collectBatch(Sample first) {
+        GatewaySettings now = settings;
+        int max = now.maxBatchSize();
+        if (max == 1) {
+            return List.of(first);
+        }
+        List<Sample> batch = new ArrayList<>(Math.min(max, 64));
+        batch.add(first);
+        BlockingQueue<Runnable> queue = workers.getQueue();
+        long waitNanos = TimeUnit.MILLISECONDS.toNanos(now.maxBatchWaitMs());
+        while (batch.size() < max) {
+            Runnable next = queue.poll();
+            if (next == null && waitNanos > 0 && !stopping && !workers.isShutdown()) {
+                long left = first.receivedNanos() + waitNanos - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    next = queue.poll(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // a forced stop: answer what was taken, leave the rest queued
+                    break;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            if (next instanceof SampleTask t) {
+                batch.add(t.sample);
+            } else {
+                next.run(); // only SampleTasks are queued; anything else runs as the executor would have run it
+            }
+        }
+        return batch;
+    }
+
+    /** A decoded sample, with the partition, model version and exit rule it runs with. */
+    private record Prepared(Sample sample, EdgePartition partition, ModelDescriptor descriptor, ExitRule rule,
+                            Tensor input) {
+    }
+
+    /**
+     * Worker thread: decodes each sample on its own (a sample that cannot be decoded is answered with its error and
+     * leaves the batch), runs the edge partition once for the samples of each model version, then takes each sample's
+     * own exit decision and answers or offloads it. Never throws; every sample gets exactly one result.
+     */
+    private void processBatch(List<Sample> batch) {
+        if (batch.size() == 1) {
+            process(batch.get(0), null);
+            return;
+        }
+        Map<EdgePartition, List<Prepared>> groups = new LinkedHashMap<>();
+        for (Sample s : batch) {
+            ModelDescriptor[] model = {null};
+            try {
+                Prepared p = prepare(s, modelName(s), model);
+                groups.computeIfAbsent(p.partition(), k -> new ArrayList<>()).add(p);
+            } catch (HybridFogException e) {
+                publish(s, Results.error(s, model[0], e.code(), e.getMessage()));
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failed(s, model[0], e);
+            }
+        }
+        groups.forEach(this::runBatch);
+    }
+
+    /** Runs the samples of one partition as one batch and answers each; see {@link #processBatch}. */
+    private void runBatch(EdgePartition partition, List<Prepared> group) {
+        List<Prepared> batch = new ArrayList<>(group.size());
+        long[] rowShape = group.get(0).input().shape();
+        for (Prepared p : group) {
+            if (rowShape[0] == 1 && Arrays.equals(p.input().shape(), rowShape)) {
+                batch.add(p);
+            } else {
+                runAlone(p); // not a single [1, ...] row like the others (never from the decoders): on its own
+            }
+        }
+        if (batch.size() < 2) {
+            batch.forEach(this::runAlone);
+            return;
+        }
+        int n = batch.size();
+        EdgeOutput out;
+        long t0 = StageClock.now();
+        try {
+            out = partition.run(stack(batch, rowShape));
+            counters.edgeRuns.increment();
+            counters.edgeRunSamples.add(n);
+        } catch (HybridFogException e) {
+            if (e.code() == ErrorCode.UNKNOWN_MODEL) {
+                // a model swap closed this version between picking and running: each runs once more, on the version
+                // registered now, as a sample alone does
+                for (Prepared p : batch) {
+                    counters.swapRetries.increment();
+                    process(p.sample(), partition);
+                }
+                return;
+            }
+            LOG.log(Level.WARNING, "a batch of " + n + " samples failed (" + e.getMessage() + "); running them one by one");
+            batch.forEach(this::runAlone); // each gets its own answer or its own error
+            return;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            LOG.log(Level.WARNING, "a batch of " + n + " samples failed (" + e + "); running them one by one");
+            batch.forEach(this::runAlone);
+            return;
+        } finally {
+            counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
+        }
+        for (int i = 0; i < n; i++) {
+            Prepared p = batch.get(i);
+            Sample s = p.sample();
+            ModelDescriptor d = p.descriptor();
+            try {
+                float[] exitLogits = firstRow(row(out.exitLogits(), i, n, "exit logits"), d.numClasses(), "exit logits");
+                answer(s, d, p.rule(), exitLogits, row(out.features(), i, n, "features"));
+            } catch (HybridFogException e) {
+                publish(s, Results.error(s, d, e.code(), e.getMessage()));
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                failed(s, d, e);
+            }
+        }
+    }
+
+    /** Runs one decoded sample alone (its batch failed, or it has no batch mates) and answers it. Never throws. */
+    private void runAlone(Prepared p) {
+        Sample s = p.sample();
+        ModelDescriptor d = p.descriptor();
+        try {
+            EdgeOutput out;
+            long t0 = StageClock.now();
+            try {
+                out = p.partition().run(p.input());
+                counters.edgeRuns.increment();
+                counters.edgeRunSamples.increment();
+            } catch (HybridFogException e) {
+                if (e.code() != ErrorCode.UNKNOWN_MODEL) {
+                    throw e;
+                }
+                counters.swapRetries.increment();
+                process(s, p.partition()); // swapped out: once more on the version registered now
+                return;
+            } finally {
+                counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
+            }
+            answer(s, d, p.rule(), firstRow(out.exitLogits(), d.numClasses(), "exit logits"), out.features());
+        } catch (HybridFogException e) {
+            publish(s, Results.error(s, d, e.code(), e.getMessage()));
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            failed(s, d, e);
+        }
+    }
+
+    /**
+     * Worker thread, one sample alone: decode, edge partition, exit decision; then answer or offload. Never throws.
+     *
+     * @param swappedOut a partition a model swap closed before this sample ran on it (it is not retried), or null
+     */
+    private void process(Sample s, EdgePartition swappedOut) {
         ModelDescriptor[] model = {null}; // the version the sample runs on, once known: error results name it
         try {
-            if (s.sampleId() == null) {
-                throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, missingSampleId(s)); // from an older journal
-            }
-            String modelName = s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
-            EdgeRun run = runEdge(s, modelName, model);
+            EdgeRun run = runEdge(s, modelName(s), model, swappedOut);
             ModelDescriptor d = run.descriptor();
-            long t0 = StageClock.now();
-            float[] exitLogits = firstRow(run.output().exitLogits(), d.numClasses(), "exit logits");
-            ExitDecision decision = run.rule().policy().decide(exitLogits, run.rule().threshold());
-            counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
-            if (decision.exitAtEdge()) {
-                counters.edgeExits.increment();
-                publish(s, results.edge(s, d, decision));
-            } else {
-                offload(s, d, decision, run.output().features());
-            }
+            answer(s, d, run.rule(), firstRow(run.output().exitLogits(), d.numClasses(), "exit logits"),
+                    run.output().features());
         } catch (HybridFogException e) {
             publish(s, Results.error(s, model[0], e.code(), e.getMessage()));
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            LOG.log(Level.ERROR, "sample " + s.sampleId() + " from " + s.deviceId() + " failed", e);
-            publish(s, Results.error(s, model[0], ErrorCode.INTERNAL, "internal error: " + e));
+            failed(s, model[0], e);
         }
+    }
+
+    private void failed(Sample s, ModelDescriptor model, Throwable e) {
+        LOG.log(Level.ERROR, "sample " + s.sampleId() + " from " + s.deviceId() + " failed", e);
+        publish(s, Results.error(s, model, ErrorCode.INTERNAL, "internal error: " + e));
+    }
+
+    /** The sample's own exit decision from its exit logits; answers it at the edge or offloads its features. */
+    private void answer(Sample s, ModelDescriptor d, ExitRule rule, float[] exitLogits, Tensor features)
+            throws HybridFogException {
+        long t0 = StageClock.now();
+        ExitDecision decision = rule.policy().decide(exitLogits, rule.threshold());
+        counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
+        if (decision.exitAtEdge()) {
+            counters.edgeExits.increment();
+            publish(s, results.edge(s, d, decision));
+        } else {
+            offload(s, d, decision, features);
+        }
+    }
+
+    /** The model a sample asks for (user property {@value #MODEL_PROPERTY}), else the configured one. */
+    private String modelName(Sample s) throws HybridFogException {
+        if (s.sampleId() == null) {
+            throw new HybridFogException(ErrorCode.MISSING_SAMPLE_ID, missingSampleId(s)); // from an older journal
+        }
+        return s.message().userProperties().getOrDefault(MODEL_PROPERTY, settings.model());
     }
 
     /** The edge partition's output for a sample, with the model version and exit rule that produced it. */
     private record EdgeRun(ModelDescriptor descriptor, ExitRule rule, EdgeOutput output) {
+    }
+
+    /** Picks the installed version of {@code modelName} for a sample and decodes the sample for it. */
+    private Prepared prepare(Sample s, String modelName, ModelDescriptor[] model) throws HybridFogException {
+        Collection<? extends EdgePartition> installed = partitions.get();
+        EdgePartition partition = Partitions.newest(installed, modelName);
+        if (partition == null) {
+            throw new HybridFogException(ErrorCode.UNKNOWN_MODEL, "no edge partition of model '" + modelName
+                    + "' is installed; installed: " + Partitions.installed(installed));
+        }
+        ModelDescriptor d = partition.descriptor();
+        model[0] = d;
+        ExitRule rule = exitRule(d);
+        long t0 = StageClock.now();
+        try {
+            return new Prepared(s, partition, d, rule, decoder(d).decode(s.message().payload()));
+        } finally {
+            counters.stages.add(GatewayMetrics.Stage.DECODE, t0);
+        }
     }
 
     /**
@@ -401,37 +603,51 @@ public final class EdgeGateway implements AutoCloseable {
      * may close the version picked here before it runs (it was unregistered in between): the sample then runs once
      * more, on the version registered now.
      */
-    private EdgeRun runEdge(Sample s, String modelName, ModelDescriptor[] model) throws HybridFogException {
-        EdgePartition swappedOut = null;
+    private EdgeRun runEdge(Sample s, String modelName, ModelDescriptor[] model, EdgePartition swappedOut)
+            throws HybridFogException {
         while (true) {
-            Collection<? extends EdgePartition> installed = partitions.get();
-            EdgePartition partition = Partitions.newest(installed, modelName);
-            if (partition == null) {
-                throw new HybridFogException(ErrorCode.UNKNOWN_MODEL, "no edge partition of model '" + modelName
-                        + "' is installed; installed: " + Partitions.installed(installed));
-            }
-            ModelDescriptor d = partition.descriptor();
-            model[0] = d;
-            ExitRule rule = exitRule(d);
+            Prepared p = prepare(s, modelName, model);
             long t0 = StageClock.now();
-            Tensor input;
             try {
-                input = decoder(d).decode(s.message().payload());
-            } finally {
-                t0 = counters.stages.add(GatewayMetrics.Stage.DECODE, t0);
-            }
-            try {
-                return new EdgeRun(d, rule, partition.run(input));
+                EdgeOutput out = p.partition().run(p.input());
+                counters.edgeRuns.increment();
+                counters.edgeRunSamples.increment();
+                return new EdgeRun(p.descriptor(), p.rule(), out);
             } catch (HybridFogException e) {
-                if (e.code() != ErrorCode.UNKNOWN_MODEL || partition == swappedOut) {
+                if (e.code() != ErrorCode.UNKNOWN_MODEL || p.partition() == swappedOut) {
                     throw e;
                 }
-                swappedOut = partition;
+                swappedOut = p.partition();
                 counters.swapRetries.increment();
             } finally {
                 counters.stages.add(GatewayMetrics.Stage.EDGE, t0);
             }
         }
+    }
+
+    /** The rows of a batch, each of shape {@code rowShape} = [1, ...], as one tensor [N, ...]. */
+    private static Tensor stack(List<Prepared> rows, long[] rowShape) {
+        int size = rows.get(0).input().size();
+        float[] data = new float[Math.multiplyExact(size, rows.size())];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i).input().data(), 0, data, i * size, size);
+        }
+        long[] shape = rowShape.clone();
+        shape[0] = rows.size();
+        return new Tensor(shape, data);
+    }
+
+    /** Row {@code i} of a batch output [n, ...], as a tensor [1, ...]. */
+    private static Tensor row(Tensor t, int i, int n, String what) throws HybridFogException {
+        long[] shape = t.shape();
+        if (shape.length < 2 || shape[0] != n) {
+            throw new HybridFogException(ErrorCode.INTERNAL, what + " of a batch of " + n + " have shape "
+                    + Arrays.toString(shape));
+        }
+        int size = t.size() / n;
+        long[] one = shape.clone();
+        one[0] = 1;
+        return new Tensor(one, Arrays.copyOfRange(t.data(), i * size, (i + 1) * size));
     }
 
     private void offload(Sample s, ModelDescriptor d, ExitDecision decision, Tensor features) throws HybridFogException {

@@ -99,6 +99,16 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
                 description = "Most bytes the journal file takes on disk (at least 4 x max.payload.bytes); samples "
                         + "that do not fit get a JOURNAL_FULL error result, samples already taken are kept")
         long journal_max_bytes() default GatewaySettings.DEFAULT_JOURNAL_MAX_BYTES;
+
+        @AttributeDefinition(name = "Largest batch", min = "1", max = "1024", description = "Dynamic batching: the most "
+                + "queued samples a worker runs through the edge partition as one batch (each keeps its own exit "
+                + "decision and answer); 1: every sample alone")
+        int max_batch_size() default GatewaySettings.DEFAULT_MAX_BATCH_SIZE;
+
+        @AttributeDefinition(name = "Longest batch wait (ms)", min = "0", max = "10000", description = "Dynamic "
+                + "batching: how long a batch may wait for more samples after its first sample arrived; 0: take what "
+                + "is already queued, never wait")
+        long max_batch_wait_ms() default GatewaySettings.DEFAULT_MAX_BATCH_WAIT_MS;
     }
 
 
@@ -216,6 +226,11 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     @Override
     public java.util.Map<Stage, Long> stageCpuNanos() {
         return gateway.metrics().stageCpuNanos();
+    }
+
+    @Override
+    public Batches edgeBatches() {
+        return gateway.metrics().edgeBatches();
     }
 
     @Override

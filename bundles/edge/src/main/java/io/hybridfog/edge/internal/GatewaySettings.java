@@ -32,11 +32,18 @@ import java.util.Map;
  * @param journalMaxBytes    most bytes the journal file may take on disk (key {@code journal.max.bytes}, default
  *                           {@value #DEFAULT_JOURNAL_MAX_BYTES}); at least 4 x {@code max.payload.bytes}. New samples
  *                           that do not fit get a JOURNAL_FULL error result; samples already taken are kept.
+ * @param maxBatchSize       dynamic batching: the most samples a worker runs through the edge partition as one batch
+ *                           (key {@code max.batch.size}, default {@value #DEFAULT_MAX_BATCH_SIZE}, 1 to
+ *                           {@value #MAX_BATCH_SIZE_LIMIT}); a worker takes the samples waiting in the queue, up to this
+ *                           many. 1 runs every sample alone.
+ * @param maxBatchWaitMs     dynamic batching: how long a batch may wait for more samples after its first sample arrived,
+ *                           ms (key {@code max.batch.wait.ms}, default 0: take what is already queued, never wait)
  */
 public record GatewaySettings(String gatewayId, String samplesTopic, String resultsTopicPrefix, String offloadTopicPrefix,
                               String repliesTopicPrefix, String model, String exitPolicy, Double exitThreshold,
                               long offloadTimeoutMs, boolean offloadFallback, int workers, int queueCapacity,
-                              int maxPayloadBytes, String journalDir, long journalMaxBytes) {
+                              int maxPayloadBytes, String journalDir, long journalMaxBytes, int maxBatchSize,
+                              long maxBatchWaitMs) {
 
     public static final String DEFAULT_SAMPLES_TOPIC = "hybridfog/samples/+";
     public static final String DEFAULT_RESULTS_TOPIC_PREFIX = "hybridfog/results/";
@@ -49,6 +56,10 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
     public static final long DEFAULT_JOURNAL_MAX_BYTES = 256L << 20;
     /** Smallest {@code journal.max.bytes}, bytes. */
     public static final long MIN_JOURNAL_MAX_BYTES = 1L << 20;
+    public static final int DEFAULT_MAX_BATCH_SIZE = 16;
+    /** Largest {@code max.batch.size}. */
+    public static final int MAX_BATCH_SIZE_LIMIT = 1024;
+    public static final long DEFAULT_MAX_BATCH_WAIT_MS = 0;
 
     public GatewaySettings {
         Topics.checkLevel("gateway.id", gatewayId);
@@ -75,6 +86,8 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
             throw new SettingException("journal.max.bytes", "must be at least 4 x max.payload.bytes ("
                     + 4L * maxPayloadBytes + "), got " + journalMaxBytes);
         }
+        ConfigValues.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
+        ConfigValues.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
     }
 
     /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
@@ -82,7 +95,7 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
         return new GatewaySettings(gatewayId, DEFAULT_SAMPLES_TOPIC, DEFAULT_RESULTS_TOPIC_PREFIX,
                 DEFAULT_OFFLOAD_TOPIC_PREFIX, DEFAULT_REPLIES_TOPIC_PREFIX, model, null, null,
                 DEFAULT_OFFLOAD_TIMEOUT_MS, true, DEFAULT_WORKERS, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_PAYLOAD_BYTES, null,
-                DEFAULT_JOURNAL_MAX_BYTES);
+                DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_WAIT_MS);
     }
 
     /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
@@ -103,25 +116,33 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
                 c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
                 c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
                 c.string("journal.dir", null),
-                c.longValue("journal.max.bytes", DEFAULT_JOURNAL_MAX_BYTES));
+                c.longValue("journal.max.bytes", DEFAULT_JOURNAL_MAX_BYTES),
+                c.integer("max.batch.size", DEFAULT_MAX_BATCH_SIZE),
+                c.longValue("max.batch.wait.ms", DEFAULT_MAX_BATCH_WAIT_MS));
     }
 
     public GatewaySettings withOffloadFallback(boolean fallback) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, exitPolicy, exitThreshold, offloadTimeoutMs, fallback, workers, queueCapacity, maxPayloadBytes, journalDir,
-                journalMaxBytes);
+                journalMaxBytes, maxBatchSize, maxBatchWaitMs);
     }
 
     public GatewaySettings withJournalDir(String dir) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, dir,
-                journalMaxBytes);
+                journalMaxBytes, maxBatchSize, maxBatchWaitMs);
     }
 
     public GatewaySettings withJournalMaxBytes(long maxBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes,
-                journalDir, maxBytes);
+                journalDir, maxBytes, maxBatchSize, maxBatchWaitMs);
+    }
+
+    public GatewaySettings withBatching(int maxBatchSize, long maxBatchWaitMs) {
+        return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
+                model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes,
+                journalDir, journalMaxBytes, maxBatchSize, maxBatchWaitMs);
     }
 
     private static boolean fallback(String value) {
@@ -140,12 +161,12 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
     public GatewaySettings withExit(String policy, Double threshold) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, policy, threshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir,
-                journalMaxBytes);
+                journalMaxBytes, maxBatchSize, maxBatchWaitMs);
     }
 
     public GatewaySettings withLimits(long offloadTimeoutMs, int workers, int queueCapacity, int maxPayloadBytes) {
         return new GatewaySettings(gatewayId, samplesTopic, resultsTopicPrefix, offloadTopicPrefix, repliesTopicPrefix,
                 model, exitPolicy, exitThreshold, offloadTimeoutMs, offloadFallback, workers, queueCapacity, maxPayloadBytes, journalDir,
-                journalMaxBytes);
+                journalMaxBytes, maxBatchSize, maxBatchWaitMs);
     }
 }

@@ -290,10 +290,118 @@ class EdgeGatewayTest {
 
     @Test
     void fullQueueAnswersOverloadedAtOnceAndEverySampleGetsOneResult() throws Exception {
+        fullQueue(1);
+    }
+
+    /** With batching the queue bounds the samples not yet taken by a worker the same way; the 2 queued run as one batch. */
+    @Test
+    void fullQueueWithBatchingAnswersOverloadedAtOnceAndRunsTheQueuedSamplesAsOneBatch() throws Exception {
+        fullQueue(16);
+        assertEquals(List.of(1, 2), edge.batchSizes);
+        assertEquals(new GatewayMetrics.Batches(2, 3), gatewayUnderTest.metrics().edgeBatches());
+    }
+
+    private EdgeGateway gatewayUnderTest;
+
+    /**
+     * Queued samples run as one batch; a malformed one among them is answered with its own error before the batch
+     * runs, an unknown model's likewise, and a batch that fails runs its samples one by one, each answered once.
+     */
+    @Test
+    void queuedSamplesRunAsOneBatchEachWithItsOwnDecisionAndErrorsStayPerSample() throws Exception {
+        cloud("1.0.0");
         CountDownLatch gate = new CountDownLatch(1);
         edge.gate = gate;
-        EdgeGateway g = gateway(GatewaySettings.of("gw-1", "m").withLimits(5000, 1, 2, 1 << 20));
+        EdgeGateway g = gateway(GatewaySettings.of("gw-1", "m").withLimits(5000, 1, 100, 1 << 20).withBatching(16, 0));
+        sample("d", "first", TestModels.pixels(255), Map.of());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (edge.entered.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        sample("d", "bright", TestModels.pixels(255), Map.of());
+        sample("d", "junk", "random bytes".getBytes(UTF_8), Map.of());
+        sample("d", "dark", TestModels.pixels(0), Map.of());
+        sample("d", "unknown", TestModels.pixels(255), Map.of("model", "nope"));
+        sample("d", "bright2", TestModels.pixels(200), Map.of());
+        bus.awaitDelivered(5000);
+        gate.countDown();
+        Map<String, InferenceResult> got = new HashMap<>();
         for (int i = 0; i < 6; i++) {
+            BusMessage m = results.poll(5, TimeUnit.SECONDS);
+            assertNotNull(m, "result " + i);
+            InferenceResult r = ResultCodec.fromJson(m.payload());
+            assertNull(got.put(r.sampleId(), r), "one result per sample");
+        }
+        assertEquals(ExitPoint.EDGE, got.get("first").exit());
+        assertEquals(ExitPoint.EDGE, got.get("bright").exit());
+        assertEquals(7, got.get("bright").predictedClass());
+        assertEquals(ExitPoint.CLOUD, got.get("dark").exit(), "its own decision: uniform exit logits offload");
+        assertEquals(3, got.get("dark").predictedClass());
+        assertEquals(ExitPoint.EDGE, got.get("bright2").exit());
+        assertEquals(ErrorCode.MALFORMED_PAYLOAD, got.get("junk").error());
+        assertEquals(ErrorCode.UNKNOWN_MODEL, got.get("unknown").error());
+        assertEquals(List.of(1, 3), edge.batchSizes);
+        assertEquals(new GatewayMetrics.Batches(2, 4), g.metrics().edgeBatches());
+
+        // a batch that fails runs its samples one by one
+        edge.failBatches = true;
+        CountDownLatch gate2 = new CountDownLatch(1);
+        edge.gate = gate2;
+        int before = edge.entered.get();
+        sample("d", "x0", TestModels.pixels(255), Map.of());
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (edge.entered.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        sample("d", "x1", TestModels.pixels(255), Map.of());
+        sample("d", "x2", TestModels.pixels(0), Map.of());
+        bus.awaitDelivered(5000);
+        gate2.countDown();
+        for (int i = 0; i < 3; i++) {
+            BusMessage m = results.poll(5, TimeUnit.SECONDS);
+            assertNotNull(m, "result x" + i);
+            InferenceResult r = ResultCodec.fromJson(m.payload());
+            assertNull(got.put(r.sampleId(), r), "one result per sample");
+            assertNull(r.error(), r.sampleId() + ": " + r.errorMessage());
+        }
+        assertNull(results.poll(200, TimeUnit.MILLISECONDS), "one result per sample");
+        assertEquals(ExitPoint.EDGE, got.get("x1").exit());
+        assertEquals(ExitPoint.CLOUD, got.get("x2").exit());
+        assertEquals(List.of(1, 3, 1, 2, 1, 1), edge.batchSizes);
+    }
+
+    @Test
+    void batchSettingsAreParsedAndChecked() {
+        Map<String, Object> base = Map.of("gateway.id", "g", "model", "m");
+        GatewaySettings defaults = GatewaySettings.parse(base);
+        assertEquals(GatewaySettings.DEFAULT_MAX_BATCH_SIZE, defaults.maxBatchSize());
+        assertEquals(0, defaults.maxBatchWaitMs());
+        Map<String, Object> set = new HashMap<>(base);
+        set.put("max.batch.size", "64");
+        set.put("max.batch.wait.ms", "3");
+        assertEquals(64, GatewaySettings.parse(set).maxBatchSize());
+        assertEquals(3, GatewaySettings.parse(set).maxBatchWaitMs());
+        set.put("max.batch.size", "0");
+        assertEquals("max.batch.size", org.junit.jupiter.api.Assertions.assertThrows(SettingException.class,
+                () -> GatewaySettings.parse(set)).key());
+        set.put("max.batch.size", "4");
+        set.put("max.batch.wait.ms", "-1");
+        assertEquals("max.batch.wait.ms", org.junit.jupiter.api.Assertions.assertThrows(SettingException.class,
+                () -> GatewaySettings.parse(set)).key());
+    }
+
+    private void fullQueue(int maxBatch) throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        edge.gate = gate;
+        EdgeGateway g = gateway(GatewaySettings.of("gw-1", "m").withLimits(5000, 1, 2, 1 << 20).withBatching(maxBatch, 0));
+        gatewayUnderTest = g;
+        sample("d", "q0", TestModels.pixels(255), Map.of());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (edge.entered.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1); // q0 is running (held at the gate) before the others arrive
+        }
+        assertEquals(1, edge.entered.get());
+        for (int i = 1; i < 6; i++) {
             sample("d", "q" + i, TestModels.pixels(255), Map.of()); // 1 running + 2 queued, 3 overloaded
         }
         List<InferenceResult> got = new ArrayList<>();

@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fake model for gateway tests: input [1, 28, 28] grayscale normalized as (p/255 - 0.5)/0.5, 10 classes,
+ * Fake model for gateway tests (batches of any size, row by row): input [1, 28, 28] grayscale normalized as (p/255 - 0.5)/0.5, 10 classes,
  * 4 binary features. A bright image (mean &gt; 0) gives confident exit logits for class 7, a dark one uniform
  * logits (entropy ln 10); features are +1 +1 -1 +1 so the fake cloud answers class 3.
  */
@@ -50,6 +50,12 @@ final class TestModels {
         final ModelDescriptor descriptor;
         volatile CountDownLatch gate;
         volatile RuntimeException failure;
+        /** The batch size of every run, in order. */
+        final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** True: a run of more than one sample fails (as a batch-only failure would). */
+        volatile boolean failBatches;
+        /** Runs started (counted before the gate). */
+        final java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
 
         FakeEdge(String name, String version) {
             this.descriptor = TestModels.descriptor(name, version);
@@ -62,6 +68,7 @@ final class TestModels {
 
         @Override
         public EdgeOutput run(Tensor input) throws HybridFogException {
+            entered.incrementAndGet();
             CountDownLatch g = gate;
             if (g != null) {
                 try {
@@ -73,20 +80,29 @@ final class TestModels {
             if (failure != null) {
                 throw failure;
             }
-            if (!Arrays.equals(input.shape(), new long[] {1, 1, 28, 28})) {
+            long[] shape = input.shape();
+            if (shape.length != 4 || !Arrays.equals(shape, 1, 4, new long[] {1, 28, 28}, 0, 3)) {
                 throw new HybridFogException(ErrorCode.WRONG_SHAPE, "input " + Arrays.toString(input.shape()));
             }
-            double mean = 0;
-            for (float v : input.data()) {
-                mean += v;
+            int n = (int) shape[0];
+            batchSizes.add(n);
+            if (failBatches && n > 1) {
+                throw new IllegalStateException("batch of " + n + " failed");
             }
-            mean /= input.size();
-            float[] logits = new float[10];
-            if (mean > 0) {
-                logits[7] = 20f;
+            float[] logits = new float[10 * n];
+            float[] features = new float[4 * n];
+            for (int row = 0; row < n; row++) {
+                double mean = 0;
+                for (int i = row * 784; i < (row + 1) * 784; i++) {
+                    mean += input.data()[i];
+                }
+                mean /= 784;
+                if (mean > 0) {
+                    logits[10 * row + 7] = 20f;
+                }
+                System.arraycopy(new float[] {1, 1, -1, 1}, 0, features, 4 * row, 4);
             }
-            return new EdgeOutput(new Tensor(new long[] {1, 10}, logits),
-                    new Tensor(new long[] {1, 4}, new float[] {1, 1, -1, 1}));
+            return new EdgeOutput(new Tensor(new long[] {n, 10}, logits), new Tensor(new long[] {n, 4}, features));
         }
     }
 
@@ -105,13 +121,17 @@ final class TestModels {
 
         @Override
         public Tensor run(Tensor features) {
-            int plus = 0;
-            for (float f : features.data()) {
-                plus += f > 0 ? 1 : 0;
+            int n = (int) features.shape()[0];
+            int size = features.size() / n;
+            float[] out = new float[10 * n];
+            for (int row = 0; row < n; row++) {
+                int plus = 0;
+                for (int i = row * size; i < (row + 1) * size; i++) {
+                    plus += features.data()[i] > 0 ? 1 : 0;
+                }
+                out[10 * row + plus] = 5f;
             }
-            float[] out = new float[10];
-            out[plus] = 5f;
-            return new Tensor(new long[] {1, 10}, out);
+            return new Tensor(new long[] {n, 10}, out);
         }
     }
 
