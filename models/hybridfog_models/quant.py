@@ -9,6 +9,9 @@ sign() here maps 0 to +1 so that every binary tensor holds exactly {-1, +1};
 the runtime bit-packs those features (1 bit per element) and a zero would not
 survive the round trip.
 """
+import contextlib
+
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -40,6 +43,176 @@ class BinaryActivation(nn.Module):
         return binarize(x)
 
 
+# --- integer ONNX export ---------------------------------------------------------------------------------------------
+# The quantized values of the edge are integers times a scale, so ONNX Runtime can run the quantized convolutions in
+# integer arithmetic (ConvInteger: uint8 x uint8 -> int32, MLAS integer GEMM) with the same quantization levels:
+#   * binary activation sign(x) in {-1, +1}: uint8 {0, 2}, zero point 1 (q - 1 = sign(x));
+#   * k-bit activation round(clamp(x, 0, 1) * L) / L, L = 2^k - 1: uint8 q in [0, L], zero point 0, scale 1/L;
+#   * binary weight sign(W) * alpha_c: uint8 {0, 2}, zero point 1, scale alpha_c per output channel;
+#   * k-bit weight (2i / L - 1) * s_c, i in [0, L]: uint8 2i in [0, 2L], zero point L, scale s_c / L per channel.
+# Padding: ConvInteger pads with the input zero point, i.e. a real 0, as the float Conv does. The int32 sums are
+# exact; Cast + Mul by the per-channel product of both scales gives the float convolution's output (to float32
+# rounding: the float graph rounds every partial sum, the integer one only the final product).
+
+
+def _uint8_const(g, values):
+    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.uint8))
+
+
+def _float_const(g, values):
+    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.float32))
+
+
+class _IntegerActivation(torch.autograd.Function):
+    """Forward: the float activation (what tracing sees); ONNX: the uint8 codes described above."""
+
+    @staticmethod
+    def forward(ctx, x, bits):
+        if bits == 1:
+            return torch.where(x >= 0, torch.ones_like(x), -torch.ones_like(x))
+        levels = float(2 ** bits - 1)
+        return torch.round(torch.clamp(x, 0.0, 1.0) * levels) / levels
+
+    @staticmethod
+    def symbolic(g, x, bits):
+        if bits == 1:
+            return g.op("Where", g.op("GreaterOrEqual", x, _float_const(g, 0.0)), _uint8_const(g, 2),
+                        _uint8_const(g, 0))
+        levels = float(2 ** bits - 1)
+        clipped = g.op("Clip", x, _float_const(g, 0.0), _float_const(g, 1.0))
+        # QuantizeLinear with scale 1: round half to even (as torch.round) of clamp(x) * L, saturated to uint8
+        return g.op("QuantizeLinear", g.op("Mul", clipped, _float_const(g, levels)), _float_const(g, 1.0),
+                    _uint8_const(g, 0))
+
+
+class IntegerConvSpec:
+    """A frozen QuantConv2d as integers: uint8 weights (out, in, kh, kw), zero points of input and weights, and the
+    float32 per-output-channel scale of the int32 sums (weight scale x activation scale)."""
+
+    def __init__(self, conv):
+        if not conv.frozen:
+            raise RuntimeError("integer export needs frozen quantized weights (freeze_quantized)")
+        if conv.bias is not None or conv.groups != 1:
+            raise RuntimeError("integer export supports quantized convolutions without bias or groups")
+        w = conv.weight.detach().double().cpu().numpy()
+        out = w.shape[0]
+        if conv.hf_bits == 1:
+            alpha = np.abs(w).reshape(out, -1).max(1)
+            codes = np.where(w >= 0, 2, 0)
+            weight_zero, weight_scale = 1, alpha
+            input_zero, input_scale = 1, 1.0
+        else:
+            levels = 2 ** conv.hf_bits - 1
+            s = np.abs(w).reshape(out, -1).max(1)
+            odd = w / np.where(s > 0, s, 1.0)[:, None, None, None] * levels  # 2i - L, an odd integer
+            codes = np.rint(odd) + levels
+            if np.abs(odd - np.rint(odd)).max() > 1e-4 or codes.min() < 0 or codes.max() > 2 * levels:
+                raise RuntimeError("weights are not on the k-bit grid: freeze_quantized first")
+            weight_zero, weight_scale = levels, s / levels
+            input_zero, input_scale = 0, 1.0 / levels
+        rebuilt = (codes - weight_zero) * weight_scale[:, None, None, None]
+        if not np.allclose(rebuilt, w, rtol=1e-6, atol=0):
+            raise RuntimeError("integer weights do not reproduce the frozen weights")
+        self.codes = codes.astype(np.uint8)
+        self.bits = conv.hf_bits
+        self.weight_zero, self.input_zero = weight_zero, input_zero
+        self.scale = (weight_scale * input_scale).astype(np.float32).reshape(1, out, 1, 1)
+        self.kernel = list(conv.kernel_size)
+        self.stride, self.padding, self.dilation = list(conv.stride), list(conv.padding), list(conv.dilation)
+
+
+# Largest input-channel group of a binary convolution run as one QLinearConv: its int32 sum over g channels x 3 x 3
+# taps of +-1 products is an even number in [-9g, 9g] when g is even (a padded tap adds 0), so sum / 2 is exact in
+# uint8 around zero point 128 when 9g / 2 <= 127, i.e. g <= 28.
+BINARY_GROUP_MAX = 28
+
+
+def _binary_groups(channels, taps):
+    """Input-channel group size g for exact 8-bit outputs: even, divides channels, taps * g / 2 <= 127."""
+    for g in range(min(channels, 2 * 127 // taps), 0, -1):
+        if channels % g == 0 and g % 2 == 0:
+            return g
+    raise RuntimeError(f"no even input-channel group of {channels} channels fits an exact 8-bit sum")
+
+
+def integer_onnx_convolutions(conv):
+    """How many ONNX convolutions the integer export writes for a QuantConv2d (ConvInteger, or QDQ Conv groups)."""
+    if conv.hf_bits != 1:
+        return 1
+    return 1
+
+
+class _IntegerConv(torch.autograd.Function):
+    """Forward: the float convolution of the frozen weights (what tracing sees). ONNX:
+    * binary: per input-channel group, DequantizeLinear(codes) -> Conv(DequantizeLinear(int8 +-1 weights)) ->
+      QuantizeLinear(scale 2, zero point 128) -> DequantizeLinear, which ONNX Runtime fuses into QLinearConv (uint8 x
+      int8, exact: see BINARY_GROUP_MAX); the groups' sums added, times alpha per output channel;
+    * k-bit: ConvInteger (uint8 x uint8 -> int32) -> Cast -> Mul by the per-channel scale (a k-bit sum has no exact
+      8-bit form, which QLinearConv's output needs)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, spec):
+        y = F.conv2d(x, weight, None, spec.stride, spec.padding, spec.dilation)
+        return y
+
+    @staticmethod
+    def symbolic(g, x, weight, spec):
+        producer = x.node().kind()
+        if producer not in ("onnx::Where", "onnx::QuantizeLinear"):
+            raise RuntimeError(f"integer convolution fed by {producer}, not by an integer activation")
+        attrs = dict(kernel_shape_i=spec.kernel, strides_i=spec.stride, dilations_i=spec.dilation,
+                     pads_i=spec.padding + spec.padding, group_i=1)
+        if spec.bits != 1:
+            scale = g.op("Constant", value_t=torch.from_numpy(spec.scale))
+            acc = g.op("ConvInteger", x, g.op("Constant", value_t=torch.from_numpy(spec.codes)),
+                       _uint8_const(g, spec.input_zero), _uint8_const(g, spec.weight_zero), **attrs)
+            return g.op("Mul", g.op("Cast", acc, to_i=1), scale)
+        signs = spec.codes.astype(np.int16) - spec.weight_zero  # +-1
+        out, channels = signs.shape[:2]
+        size = _binary_groups(channels, spec.kernel[0] * spec.kernel[1])
+        groups = channels // size
+        one, two = _float_const(g, 1.0), _float_const(g, 2.0)
+        # one grouped convolution: group j sees input channels [j*size, (j+1)*size) and writes all `out` channels'
+        # partial sums over them, i.e. weights (groups*out, size, kh, kw) = the input-channel slices stacked
+        stacked = np.concatenate([signs[:, j * size:(j + 1) * size] for j in range(groups)], axis=0)
+        xf = g.op("DequantizeLinear", x, one, _uint8_const(g, spec.input_zero))
+        wf = g.op("DequantizeLinear", g.op("Constant", value_t=torch.from_numpy(stacked.astype(np.int8))), one,
+                  g.op("Constant", value_t=torch.tensor(0, dtype=torch.int8)))
+        half = g.op("QuantizeLinear", g.op("Conv", xf, wf, **dict(attrs, group_i=groups)), two, _uint8_const(g, 128))
+        # (q - 128) * 2 = the group's sum; times alpha per output channel in the same DequantizeLinear
+        alpha2 = np.tile(2.0 * spec.scale.reshape(-1), groups).astype(np.float32)
+        partial = g.op("DequantizeLinear", half, g.op("Constant", value_t=torch.from_numpy(alpha2)),
+                       g.op("Constant", value_t=torch.full((len(alpha2),), 128, dtype=torch.uint8)), axis_i=1)
+        if groups > 1:  # add the groups' partial sums (Split + Add keeps the shapes known to shape inference)
+            parts = g.op("Split", partial, g.op("Constant", value_t=torch.tensor([out] * groups, dtype=torch.int64)),
+                         axis_i=1, outputs=groups)
+            partial = parts[0]
+            for p in parts[1:]:
+                partial = g.op("Add", partial, p)
+        return partial
+
+
+@contextlib.contextmanager
+def integer_export(module):
+    """Within the block, an ONNX export of `module` writes its quantized activations and convolutions as integer
+    ops (see above) instead of float ones; eager execution is unchanged. Needs frozen weights."""
+    quantized = [m for m in module.modules() if isinstance(m, (QuantActivation, QuantConv2d))]
+    for m in quantized:
+        if isinstance(m, QuantConv2d):
+            m.hf_integer_spec = IntegerConvSpec(m)
+        m.hf_integer = True
+    try:
+        yield module
+    finally:
+        for m in quantized:
+            m.hf_integer = False
+            m.hf_integer_spec = None
+
+
+def _integer_exporting(m):
+    return getattr(m, "hf_integer", False) and torch.onnx.is_in_onnx_export()
+
+
 def _uniform_quantize(x, bits):
     """k-bit uniform quantization of x in [0, 1] (DoReFa-Net, Zhou et al. 2016)."""
     levels = float(2 ** bits - 1)
@@ -58,6 +231,8 @@ class QuantActivation(nn.Module):
         self.hf_bits = bits
 
     def forward(self, x):
+        if _integer_exporting(self):
+            return _IntegerActivation.apply(x, self.hf_bits)
         if self.hf_bits == 1:
             return binarize(x)
         return _uniform_quantize(torch.clamp(x, 0.0, 1.0), self.hf_bits)
@@ -101,6 +276,8 @@ class QuantConv2d(nn.Conv2d):
         self.frozen = True
 
     def forward(self, x):
+        if _integer_exporting(self):
+            return _IntegerConv.apply(x, self.weight, self.hf_integer_spec)
         w = self.weight if self.frozen else self.quantized_weight()
         return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
 

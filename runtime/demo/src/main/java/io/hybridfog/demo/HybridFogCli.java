@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hybridfog", mixinStandardHelpOptions = true, version = "HybridFog 0.1.0",
         description = "Conditionally deep hybrid neural networks: quantized edge partition with early exit, "
                 + "full-precision cloud partition, over MQTT 5.",
-        subcommands = {DemoCommand.class, BenchCommand.class, DseCommand.class})
+        subcommands = {DemoCommand.class, BenchCommand.class, DseCommand.class, PartitionBenchCommand.class})
 public final class HybridFogCli {
 
     public static void main(String[] args) {
