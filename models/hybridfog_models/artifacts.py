@@ -80,13 +80,14 @@ def hybrid_metadata(model, version, data, edge, cloud, example, threshold, calib
     return meta, feats
 
 
-def write_hybrid(out, meta, edge, cloud, example, feats, metrics, val, test):
+def write_hybrid(out, meta, edge, cloud, example, feats, metrics, val, test, form="float"):
     """Writes <out>/edge.onnx and cloud.onnx (both carrying `meta`, partition added), then metrics.json (macs and
-    threshold from meta added) and reference-predictions.csv; val, test as for write_metrics_and_reference."""
+    threshold from meta added) and reference-predictions.csv; val, test as for write_metrics_and_reference.
+    form: the edge's export form (export.export_partition)."""
     os.makedirs(out, exist_ok=True)
     export_partition(edge, example, os.path.join(out, "edge.onnx"), ["image"], ["exit_logits", "features"],
-                     dict(meta, partition="edge"))
+                     dict(meta, partition="edge"), form=form)
     export_partition(cloud, feats, os.path.join(out, "cloud.onnx"), ["features"], ["logits"],
                      dict(meta, partition="cloud"))
-    metrics = dict(metrics, macs=meta["macs"], threshold_nats=meta["exit_policy"]["threshold"])
+    metrics = dict(metrics, macs=meta["macs"], threshold_nats=meta["exit_policy"]["threshold"], export_form=form)
     write_metrics_and_reference(out, metrics, meta["exit_policy"]["threshold"], val, test)

@@ -101,6 +101,10 @@ def parser(preset=None, description=__doc__):
                          "--max-drop. An energy target maps to an exit rate p through the MAC energy model: "
                          "p = 1 - (E_ref / R - E_edge) / E_cloud (docs/energy.md); for s2b3-b1 at the default MAC energies, 5.5x needs 0.6683")
     ap.add_argument("--version", default="1.0.0", help="hybrid: model version written into the ONNX metadata")
+    ap.add_argument("--export-form", choices=("float", "integer"), default="float",
+                    help="hybrid: the edge's quantized layers as float32 Conv of their quantized values (float, "
+                         "default) or as integer ops that ONNX Runtime runs in integer arithmetic (integer: binary "
+                         "convolutions as QDQ -> QLinearConv, k-bit ones as ConvInteger; same quantization levels)")
     ap.add_argument("--dataset", default=preset,
                     help="a data set configuration: a name (" + ", ".join(known_configs()) + ") or a JSON file "
                          "(hybridfog_models/datasets.py); without it, --data (or --train-split) names the data" +

@@ -216,7 +216,8 @@ def write_artifacts(args, data, variant, edge, cloud, threshold, val, test, test
                        f"{os.path.basename(data.train_source.rstrip('/'))} ({data.val_size} images, seed "
                        f"{data.seed}), test = {test_name} ({len(test_images):,} images)",
                "reference_predictions_order": f"{test_name} image entries sorted by name{first}"}
-    write_hybrid(os.path.join(args.out, variant), meta, edge, cloud, example, feats, metrics, val, test)
+    write_hybrid(os.path.join(args.out, variant), meta, edge, cloud, example, feats, metrics, val, test,
+                 form=getattr(args, "export_form", "float"))
 
 
 if __name__ == "__main__":
