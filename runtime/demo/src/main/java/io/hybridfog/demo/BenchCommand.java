@@ -20,6 +20,7 @@ import java.io.PrintWriter;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.jar.JarFile;
@@ -64,10 +65,33 @@ final class BenchCommand implements Callable<Integer> {
             + "after which a gateway run stops with an error naming the unanswered samples (default: ${DEFAULT-VALUE}).")
     int stallTimeoutS;
 
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", converter = DemoCommand.DatasetConverter.class,
+            description = "Test set: fashion-mnist or cifar10 (default: ${DEFAULT-VALUE}).")
+    DemoCommand.Dataset dataset;
+
+    @Option(names = "--model", description = "Model name (HybridFog-Model of a model bundle in the distribution). Default: "
+            + "fashion-mnist-hybrid for fashion-mnist, " + DemoCommand.Dataset.CIFAR10_DEFAULT_MODEL + " for cifar10.")
+    String model;
+
+    @Option(names = "--data", description = "cifar10: folder holding test.zip. Default: $HYBRIDFOG_DATA/cifar10, "
+            + "else <home>/../shared/data/cifar10.")
+    Path dataDir;
+
+    @Option(names = "--max-batch", split = ",", paramLabel = "N[,N...]", description = "Dynamic batching sweep: for each "
+            + "largest batch N (max.batch.size of the gateway and the cloud worker), an edge-only and a calibrated gateway "
+            + "run, plus the plain loop at batch N; replaces the edge-only/calibrated/edge-only runs. E.g. 1,4,16,64. "
+            + "Default: no sweep, the configuration's batching (config/demo, else max.batch.size 16).")
+    List<Integer> maxBatches;
+
+    @Option(names = "--max-batch-wait", defaultValue = "0", description = "max.batch.wait.ms of the gateway and the cloud "
+            + "worker in the --max-batch runs (default: ${DEFAULT-VALUE}: take what is queued).")
+    int maxBatchWaitMs;
+
     /** Seconds a gateway run may take to answer its last samples once all are sent. */
     private static final long DRAIN_TIMEOUT_MS = 120_000;
 
-    private static final String MODEL = "fashion-mnist-hybrid";
+    /** The model benchmarked: --model, else the data set's default. */
+    private String modelName;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -85,15 +109,26 @@ final class BenchCommand implements Callable<Integer> {
         if (latencySamples < 0) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--latency-samples must be 0 or more");
         }
+        CliChecks.notNegative(spec, "--max-batch-wait", maxBatchWaitMs);
+        if (maxBatches != null) {
+            for (int b : maxBatches) {
+                if (b < 1 || b > 1024) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-batch values must be 1 to 1024, got " + b);
+                }
+            }
+        }
         CliChecks.folder(spec, "--home", homeDir.resolve("config/demo"), "is not a HybridFog checkout (no config/demo/ folder)");
+        modelName = model != null ? model : dataset.defaultModel;
         Path work = Files.createDirectories(workDir != null ? workDir : homeDir.resolve(".hybridfog/bench"));
         out = spec.commandLine().getOut();
-        TestSet testSet = FashionMnistTestSet.load(homeDir, samples);
+        TestSet testSet = dataset == DemoCommand.Dataset.cifar10
+                ? Cifar10TestSet.fromFolder(Cifar10TestSet.locate(dataDir, homeDir), samples)
+                : FashionMnistTestSet.load(homeDir, samples);
         int n = testSet.size();
-        out.printf("HybridFog benchmark: %d Fashion-MNIST test images (PNG), model %s, %d cores%n", n, MODEL,
+        out.printf("HybridFog benchmark: %d %s images, model %s, %d cores%n", n, testSet.name(), modelName,
                 Runtime.getRuntime().availableProcessors());
 
-        double[] plain = plainLoop(testSet);
+        double[] plain = plainLoop(testSet, maxBatches == null ? List.of() : maxBatches);
         out.printf("  plain ONNX Runtime loop, 1 thread: decode+normalize+edge+entropy %.0f samples/s (%.3f ms of CPU per "
                 + "sample); edge partition only %.0f samples/s%n", plain[0], plain[2], plain[1]);
 
@@ -115,17 +150,26 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("  broker: %s%n", url);
         }
         long brokerPid = mosquitto == null ? -1 : mosquitto.pid();
+        if (maxBatches != null) {
+            try {
+                return batchSweep(homeDir, work, url, brokerPid, testSet, plain);
+            } finally {
+                if (mosquitto != null) {
+                    mosquitto.close();
+                }
+            }
+        }
         GatewayRun edgeOnlyFirst;
         GatewayRun hybrid;
         GatewayRun edgeOnly;
         GatewayRun unloaded = null;
         try {
             // edge-only, calibrated, edge-only: the first run in a JVM pays for class loading and JIT compilation
-            edgeOnlyFirst = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size());
-            hybrid = gateway(homeDir, work, url, brokerPid, testSet, null, devices, window, testSet.size());
-            edgeOnly = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size());
+            edgeOnlyFirst = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size(), 0);
+            hybrid = gateway(homeDir, work, url, brokerPid, testSet, null, devices, window, testSet.size(), 0);
+            edgeOnly = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size(), 0);
             if (latencySamples > 0) {
-                unloaded = gateway(homeDir, work, url, brokerPid, testSet, null, 1, 1, Math.min(latencySamples, testSet.size()));
+                unloaded = gateway(homeDir, work, url, brokerPid, testSet, null, 1, 1, Math.min(latencySamples, testSet.size()), 0);
             }
         } finally {
             if (mosquitto != null) {
@@ -188,7 +232,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** One gateway run: throughput, outcomes, CPU seconds by group and the gateway's stage CPU, nanoseconds. */
     private record GatewayRun(String label, int samples, double rate, RunSummary summary, Map<String, Double> cpuS,
-                              Map<String, Long> stageNanos) {
+                              Map<String, Long> stageNanos, double edgeBatchMean, double cloudBatchMean) {
         double perSample(String group) {
             return cpuS.getOrDefault(group, 0.0) * 1000 / samples;
         }
@@ -198,8 +242,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** @return {decode+edge+entropy samples/s, edge-only samples/s, decode+edge+entropy ms of CPU per sample} */
-    private double[] plainLoop(TestSet testSet) throws Exception {
+    /**
+     * @return {decode+edge+entropy samples/s, edge-only samples/s, decode+edge+entropy ms of CPU per sample, then the
+     *         edge partition only at each of {@code batches} (pre-decoded tensors stacked N at a time), samples/s}
+     */
+    private double[] plainLoop(TestSet testSet, List<Integer> batches) throws Exception {
         Path modelJar = modelJar();
         OrtEnvironment env = OnnxPartitions.sharedEnvironment();
         ModelDescriptor descriptor;
@@ -238,8 +285,38 @@ final class BenchCommand implements Callable<Integer> {
             }
             double edgeOnly = testSet.size() / ((System.nanoTime() - t0) / 1e9);
             out.printf("  (plain loop: %d of %d would exit at the edge)%n", exits, testSet.size());
-            return new double[] {full, edgeOnly, cpuMs};
+            double[] result = java.util.Arrays.copyOf(new double[] {full, edgeOnly, cpuMs}, 3 + batches.size());
+            for (int b = 0; b < batches.size(); b++) {
+                int size = batches.get(b);
+                Tensor[] stacked = stack(decoded, size);
+                for (int w = 0; w < Math.max(1, 300 / size); w++) {
+                    runEdge(env, session, descriptor, stacked[w % stacked.length]);
+                }
+                t0 = System.nanoTime();
+                for (Tensor t : stacked) {
+                    runEdge(env, session, descriptor, t);
+                }
+                result[3 + b] = testSet.size() / ((System.nanoTime() - t0) / 1e9);
+            }
+            return result;
         }
+    }
+
+    /** The tensors [1, ...] stacked {@code size} at a time ([size, ...]; the last may be smaller). */
+    private static Tensor[] stack(Tensor[] rows, int size) {
+        Tensor[] out = new Tensor[(rows.length + size - 1) / size];
+        for (int i = 0; i < out.length; i++) {
+            int n = Math.min(size, rows.length - i * size);
+            int row = rows[0].size();
+            float[] data = new float[n * row];
+            for (int k = 0; k < n; k++) {
+                System.arraycopy(rows[i * size + k].data(), 0, data, k * row, row);
+            }
+            long[] shape = rows[0].shape().clone();
+            shape[0] = n;
+            out[i] = new Tensor(shape, data);
+        }
+        return out;
     }
 
     private static float[] runEdge(OrtEnvironment env, OrtSession session, ModelDescriptor d, Tensor input) throws Exception {
@@ -249,8 +326,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** @param maxBatch max.batch.size of the gateway and the cloud worker, 0 to keep the configuration's */
     private GatewayRun gateway(Path homeDir, Path work, String brokerUrl, long brokerPid, TestSet testSet, String policy,
-                               int deviceCount, int inFlight, int count) throws Exception {
+                               int deviceCount, int inFlight, int count, int maxBatch) throws Exception {
         Path config = Files.createDirectories(work.resolve("config-" + (policy == null ? "calibrated" : policy)));
         try (Stream<Path> files = Files.list(homeDir.resolve("config/demo"))) {
             for (Path f : files.toList()) {
@@ -262,25 +340,35 @@ final class BenchCommand implements Callable<Integer> {
             Files.writeString(config.resolve("io.hybridfog.edge.cfg"), "\nexit.policy=" + policy + "\nexit.threshold=0\n",
                     java.nio.file.StandardOpenOption.APPEND);
         }
+        if (maxBatch > 0) {
+            String batching = "\nmax.batch.size=" + maxBatch + "\nmax.batch.wait.ms=" + maxBatchWaitMs + "\n";
+            for (String pid : List.of("io.hybridfog.edge.cfg", "io.hybridfog.cloud.cfg")) {
+                Files.writeString(config.resolve(pid), batching, java.nio.file.StandardOpenOption.APPEND);
+            }
+        }
         String name = policy == null ? "calibrated" : policy;
-        String label = (policy == null ? "calibrated" : policy) + ", " + deviceCount + " x " + inFlight;
-        out.printf("  gateway run, exit policy %s, %d devices x %d in flight ...%n",
-                policy == null ? "calibrated (model metadata)" : policy, deviceCount, inFlight);
+        String label = (policy == null ? "calibrated" : policy) + ", " + deviceCount + " x " + inFlight
+                + (maxBatch > 0 ? ", max batch " + maxBatch : "");
+        out.printf("  gateway run, exit policy %s, %d devices x %d in flight%s ...%n",
+                policy == null ? "calibrated (model metadata)" : policy, deviceCount, inFlight,
+                maxBatch > 0 ? ", max.batch.size " + maxBatch + ", max.batch.wait.ms " + maxBatchWaitMs : "");
         // a fresh broker session, Felix cache and gateway journal: nothing left by an earlier run (answered or not) replays
         Path runDir = work.resolve("run-" + name);
         deleteRecursively(runDir);
         long stallMs = stallTimeoutS * 1000L;
-        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, runDir, MODEL, testSet, deviceCount, inFlight)) {
+        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, runDir, modelName, testSet, deviceCount, inFlight)) {
             // each run starts a fresh Felix: its classes are JIT-compiled again; the warm-up lets most of that finish
             int warm = Math.min(2000, count);
             long t0;
             CpuAccount cpu0;
             Object metrics = stack.gatewayMetrics();
+            Object cloudMetrics = stack.service(CLOUD_METRICS);
             try {
                 stack.fleet.replay(warm, stallMs);
                 stack.fleet.awaitAll(warm, DRAIN_TIMEOUT_MS, stallMs);
                 stack.fleet.reset();
                 call(metrics, "reset");
+                call(cloudMetrics, "reset");
                 cpu0 = CpuAccount.now(brokerPid);
                 t0 = System.nanoTime();
                 stack.fleet.replay(count, stallMs);
@@ -296,22 +384,30 @@ final class BenchCommand implements Callable<Integer> {
                 m.forEach((k, v) -> stages.put(String.valueOf(k), ((Number) v).longValue()));
             }
             double rate = count / wallS;
+            double edgeBatch = meanSize(call(metrics, "edgeBatches"));
+            double cloudBatch = meanSize(call(cloudMetrics, "batches"));
             RunSummary s = RunSummary.of(stack.fleet.sent(), stack.fleet.outcomes(), stack.fleet.duplicates(), wallS);
             out.printf("  -> %d of %d answered, %.0f samples/s, %.1f %% exited at the edge, %d errors, %d duplicates; "
-                            + "gateway CPU %.3f ms per sample%n", stack.fleet.answered(), count, rate, 100 * s.edgeExitRate(),
-                    s.errors(), s.duplicates(), cpu.get("gateway") * 1000 / count);
-            return new GatewayRun(label, count, rate, s, cpu, stages);
+                            + "gateway CPU %.3f ms per sample; mean batch: edge %.2f, cloud %.2f%n", stack.fleet.answered(),
+                    count, rate, 100 * s.edgeExitRate(), s.errors(), s.duplicates(), cpu.get("gateway") * 1000 / count,
+                    edgeBatch, cloudBatch);
+            return new GatewayRun(label, count, rate, s, cpu, stages, edgeBatch, cloudBatch);
         }
     }
 
-    /** Calls a public no-argument method of a service object from another class loader; null if there is none. */
+    static final String CLOUD_METRICS = "io.hybridfog.cloud.CloudWorkerMetrics";
+
+    /**
+     * Calls a public no-argument method of a metrics service object (GatewayMetrics, CloudWorkerMetrics) from another
+     * class loader; null if there is none.
+     */
     private static Object call(Object target, String method) {
         if (target == null) {
             return null;
         }
         try {
             for (Class<?> type : target.getClass().getInterfaces()) {
-                if (type.getName().equals("io.hybridfog.edge.GatewayMetrics")) {
+                if (type.getName().equals("io.hybridfog.edge.GatewayMetrics") || type.getName().equals(CLOUD_METRICS)) {
                     return type.getMethod(method).invoke(target);
                 }
             }
@@ -319,6 +415,67 @@ final class BenchCommand implements Callable<Integer> {
         } catch (ReflectiveOperationException e) {
             return null; // an older gateway without this method: the breakdown shows zeros
         }
+    }
+
+    /** meanSize() of a GatewayMetrics.Batches / CloudWorkerMetrics.Batches from another class loader; NaN without. */
+    private static double meanSize(Object batches) {
+        if (batches == null) {
+            return Double.NaN;
+        }
+        try {
+            return ((Number) batches.getClass().getMethod("meanSize").invoke(batches)).doubleValue();
+        } catch (ReflectiveOperationException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * The dynamic batching sweep ({@code --max-batch}): a first edge-only run that absorbs class loading (discarded),
+     * then per largest batch an edge-only and a calibrated run, loaded ({@code --devices} x {@code --window}); then
+     * the unloaded latency run at the largest batch of the list.
+     */
+    private int batchSweep(Path homeDir, Path work, String url, long brokerPid, TestSet testSet, double[] plain)
+            throws Exception {
+        GatewayRun first = gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size(),
+                maxBatches.get(0));
+        List<GatewayRun[]> runs = new java.util.ArrayList<>();
+        for (int b : maxBatches) {
+            runs.add(new GatewayRun[] {
+                    gateway(homeDir, work, url, brokerPid, testSet, "edge-only", devices, window, testSet.size(), b),
+                    gateway(homeDir, work, url, brokerPid, testSet, null, devices, window, testSet.size(), b)});
+        }
+        int largest = maxBatches.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        GatewayRun unloaded = latencySamples == 0 ? null : gateway(homeDir, work, url, brokerPid, testSet, null, 1, 1,
+                Math.min(latencySamples, testSet.size()), largest);
+        out.printf("  (first edge-only run, discarded: %.0f samples/s)%n", first.rate());
+        out.println();
+        out.printf("Dynamic batching, %s, %d devices x %d in flight, max.batch.wait.ms %d (ratios against the plain loop "
+                + "decode+edge+entropy at batch 1, %.0f samples/s):%n", modelName, devices, window, maxBatchWaitMs, plain[0]);
+        out.println();
+        out.println("| max batch | plain loop, edge partition only, samples/s | gateway edge-only samples/s (ratio) | mean edge "
+                + "batch | gateway calibrated samples/s (ratio) | mean edge / cloud batch | edge exit p50 / p99 ms | "
+                + "offloaded p50 / p99 ms | gateway CPU ms/sample (edge-only, calibrated) | errors | lost |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int i = 0; i < maxBatches.size(); i++) {
+            GatewayRun e = runs.get(i)[0];
+            GatewayRun c = runs.get(i)[1];
+            double[] edgeLat = c.summary().edgeLatencyP50P99();
+            double[] cloudLat = c.summary().cloudLatencyP50P99();
+            out.printf("| %d | %.0f | %.0f (%.2f) | %.2f | %.0f (%.2f) | %.2f / %.2f | %.1f / %.1f | %.1f / %.1f | %.3f, %.3f | %d | %d |%n",
+                    maxBatches.get(i), plain[3 + i], e.rate(), e.rate() / plain[0], e.edgeBatchMean(), c.rate(),
+                    c.rate() / plain[0], c.edgeBatchMean(), c.cloudBatchMean(), edgeLat[0], edgeLat[1], cloudLat[0],
+                    cloudLat[1], e.perSample("gateway"), c.perSample("gateway"), e.summary().errors() + c.summary().errors(),
+                    e.summary().lost() + c.summary().lost());
+        }
+        if (unloaded != null) {
+            out.println();
+            out.printf("Unloaded latency at max batch %d (1 device, 1 sample in flight, calibrated policy, %d samples, mean "
+                            + "edge batch %.2f): edge exit p50 %.1f ms, p99 %.1f ms; offloaded p50 %.1f ms, p99 %.1f ms%n",
+                    largest, unloaded.samples(), unloaded.edgeBatchMean(), unloaded.summary().edgeLatencyP50P99()[0],
+                    unloaded.summary().edgeLatencyP50P99()[1], unloaded.summary().cloudLatencyP50P99()[0],
+                    unloaded.summary().cloudLatencyP50P99()[1]);
+        }
+        return 0;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
@@ -332,16 +489,17 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static Path modelJar() throws Exception {
+    private Path modelJar() throws Exception {
         try (Stream<Path> jars = Files.list(RuntimeStack.distributionDir().resolve("models"))) {
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
                 try (JarFile f = new JarFile(jar.toFile())) {
-                    if (MODEL.equals(f.getManifest().getMainAttributes().getValue(ModelBundleHeaders.MODEL))) {
+                    if (modelName.equals(f.getManifest().getMainAttributes().getValue(ModelBundleHeaders.MODEL))) {
                         return jar;
                     }
                 }
             }
         }
-        throw new IllegalStateException("no model bundle of " + MODEL + " in the distribution");
+        throw new IllegalStateException("no model bundle of " + modelName + " in the distribution: "
+                + dataset.producedBy(modelName));
     }
 }

@@ -79,11 +79,16 @@ final class RuntimeStack implements AutoCloseable {
 
     /** The gateway's GatewayMetrics service object (loaded by the edge bundle: call it reflectively), or null. */
     Object gatewayMetrics() {
+        return service("io.hybridfog.edge.GatewayMetrics");
+    }
+
+    /** A service object of this interface name (loaded by its bundle: call it reflectively), or null. */
+    Object service(String interfaceName) {
         var context = felix.framework().getBundleContext();
         try {
             // all references, not only those whose class this class loader sees the same (tests have the edge
             // bundle's classes on their class path too)
-            var refs = context.getAllServiceReferences("io.hybridfog.edge.GatewayMetrics", null);
+            var refs = context.getAllServiceReferences(interfaceName, null);
             return refs == null || refs.length == 0 ? null : context.getService(refs[0]);
         } catch (org.osgi.framework.InvalidSyntaxException e) {
             throw new IllegalStateException(e); // no filter given

@@ -86,4 +86,46 @@ class BenchCommandTest {
             assertTrue(Integer.parseInt(r.group(2)) > 0 && Double.parseDouble(r.group(3)) > 0, "figures in " + row);
         }
     }
+
+    private static final Pattern SWEEP_ROW = Pattern.compile(
+            "\\| (\\d+) \\| (\\d+) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) / ([0-9.]+) \\|.*\\| (\\d+) \\| (\\d+) \\|");
+
+    /**
+     * {@code --max-batch 1,8}: an edge-only and a calibrated run per largest batch, every sample answered without
+     * errors, one table row per batch size; at batch 1 every run of the edge partition carries one sample.
+     */
+    @Test
+    @Timeout(400)
+    void maxBatchSweepRunsEachBatchSizeAndPrintsItsRow(@TempDir Path work) {
+        Path home = Path.of(System.getProperty("hybridfog.home", "../..")).toAbsolutePath().normalize();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = HybridFogCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        int rc = cli.execute("bench", "--samples", Integer.toString(SAMPLES), "--devices", "4", "--window", "8",
+                "--max-batch", "1,8", "--latency-samples", "0", "--stall-timeout", "30", "--home", home.toString(),
+                "--work", work.toString());
+        String printed = out + "\n" + err;
+        assertEquals(0, rc, "hybridfog bench exit code; output:\n" + printed);
+        List<MatchResult> runs = RUN.matcher(out.toString()).results().toList();
+        assertEquals(5, runs.size(), "a discarded first run, then edge-only and calibrated per batch size; output:\n" + printed);
+        for (MatchResult run : runs) {
+            assertEquals(SAMPLES, Integer.parseInt(run.group(1)), "answered: " + run.group());
+            assertEquals(0, Integer.parseInt(run.group(5)), "error results: " + run.group());
+        }
+        List<MatchResult> rows = SWEEP_ROW.matcher(out.toString()).results().toList();
+        assertEquals(2, rows.size(), "one row per batch size; output:\n" + printed);
+        assertEquals(1, Integer.parseInt(rows.get(0).group(1)));
+        assertEquals(8, Integer.parseInt(rows.get(1).group(1)));
+        assertEquals(1.0, Double.parseDouble(rows.get(0).group(5)), 1e-9, "batch 1: one sample per run; " + rows.get(0).group());
+        for (MatchResult row : rows) {
+            assertTrue(Integer.parseInt(row.group(2)) > 0 && Integer.parseInt(row.group(3)) > 0
+                    && Integer.parseInt(row.group(6)) > 0, "figures in " + row.group());
+            assertTrue(Double.parseDouble(row.group(5)) <= Integer.parseInt(row.group(1)), "mean batch within the largest: " + row.group());
+            assertEquals(0, Integer.parseInt(row.group(10)), "errors: " + row.group());
+            assertEquals(0, Integer.parseInt(row.group(11)), "lost: " + row.group());
+        }
+    }
 }
