@@ -3,7 +3,6 @@ package io.hybridfog.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.hybridfog.onnx.ModelBundleHeaders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,11 +10,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 /**
  * The main job: broker + cloud worker + edge gateway (in Felix) + a simulated device fleet replaying a test
@@ -25,16 +23,23 @@ import java.util.stream.Stream;
         description = "Replay a test set from simulated MQTT devices through the edge gateway and cloud worker.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", converter = DatasetConverter.class,
-            description = "Test set: fashion-mnist or cifar10 (default: ${DEFAULT-VALUE}).")
-    Dataset dataset;
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Data set: a name (fashion-mnist, cifar10, "
+            + "cifar100, or any data set a model bundle was trained on) or a data set configuration file (.json) "
+            + "as models/train.py takes (default: ${DEFAULT-VALUE}).")
+    String dataset;
 
-    @Option(names = "--model", description = "Model name (HybridFog-Model of a model bundle in the distribution). Default: "
-            + "fashion-mnist-hybrid for fashion-mnist, " + Dataset.CIFAR10_DEFAULT_MODEL + " for cifar10.")
+    @Option(names = "--model", description = "Model name (HybridFog-Model of a model bundle). Default: the data set's only "
+            + "model, or when it has several fashion-mnist-hybrid (fashion-mnist), " + DatasetSpec.CIFAR10_DEFAULT_MODEL
+            + " (cifar10), cifar100-resnet32-s2b3-b4 (cifar100).")
     String model;
 
-    @Option(names = "--data", description = "cifar10: folder holding test.zip. Default: $HYBRIDFOG_DATA/cifar10, "
-            + "else <home>/../shared/data/cifar10.")
+    @Option(names = "--models", paramLabel = "<dir>", description = "Folder of model bundle jars to run. Default: the "
+            + "distribution's models/ folder.")
+    Path modelsDir;
+
+    @Option(names = "--data", description = "Folder holding the test split (test.zip or test/ of <class>/<image> files, "
+            + "or IDX files). Default: $HYBRIDFOG_DATA/<data set>, else <home>/../shared/data/<data set> (the data set "
+            + "configuration's folder; Fashion-MNIST: /usr/share/datasets/fashion-mnist).")
     Path dataDir;
 
     @Option(names = "--broker", description = "MQTT broker URL (tcp://host:port). Default: an embedded broker on a free loopback port.")
@@ -65,13 +70,15 @@ final class DemoCommand implements Callable<Integer> {
             + "after which the replay stops and the summary counts the unanswered samples as lost (default: ${DEFAULT-VALUE}).")
     int stallTimeoutS;
 
+    /**
+     * The data sets {@code hybridfog bench} takes (its {@code --dataset}); demo and dse take any data set
+     * ({@link DatasetSpec}).
+     */
     enum Dataset {
         fashion_mnist("fashion-mnist-hybrid"),
-        cifar10(Dataset.CIFAR10_DEFAULT_MODEL);
+        cifar10(DatasetSpec.CIFAR10_DEFAULT_MODEL);
 
-        /** The shipped binary-edge variant: cut after stage 2 block 3, 1-bit edge. */
-        static final String CIFAR10_DEFAULT_MODEL = "cifar10-resnet32-s2b3-b1";
-        static final String CIFAR10_PREFIX = "cifar10-resnet32-";
+        static final String CIFAR10_DEFAULT_MODEL = DatasetSpec.CIFAR10_DEFAULT_MODEL;
 
         final String defaultModel;
 
@@ -79,29 +86,9 @@ final class DemoCommand implements Callable<Integer> {
             this.defaultModel = defaultModel;
         }
 
-        /** The PyTorch evaluation of {@code model} (metrics.json), relative to the checkout. */
-        String metrics(String model) {
-            return this == fashion_mnist ? "models/fashion-mnist/metrics.json" : "models/cifar10/" + cifarVariant(model) + "/metrics.json";
-        }
-
-        /** {@code cifar10-resnet32-s2b3-b1} -> {@code s2b3-b1}: the folder train.py writes the variant to. */
-        static String cifarVariant(String model) {
-            return model.startsWith(CIFAR10_PREFIX) ? model.substring(CIFAR10_PREFIX.length()) : model;
-        }
-
         /** How the model bundle of {@code model} is produced, for the error when it is missing. */
         String producedBy(String model) {
-            if (this == fashion_mnist) {
-                return "it is built by the module models/fashion-mnist (mvn install -pl models/fashion-mnist,runtime/demo)";
-            }
-            String variant = cifarVariant(model);
-            int b = variant.lastIndexOf("-b");
-            String train = model.startsWith(CIFAR10_PREFIX) && b > 0
-                    ? "/usr/bin/python3 models/cifar10/train.py hybrid --cut " + variant.substring(0, b) + " --bits "
-                      + variant.substring(b + 2) + " --epochs 15 --threads 2"
-                    : "/usr/bin/python3 models/cifar10/train.py hybrid --cut <cut> --bits <bits>";
-            return "its partitions are trained and exported by `" + train + "` (after the baseline), then packaged as a "
-                    + "model bundle module and added to runtime/demo's models; see models/cifar10/README.md";
+            return DatasetSpec.named(toString()).howToProduce(model);
         }
 
         @Override
@@ -110,6 +97,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** picocli converter for {@link Dataset}. */
     static final class DatasetConverter implements picocli.CommandLine.ITypeConverter<Dataset> {
         @Override
         public Dataset convert(String value) {
@@ -124,23 +112,42 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The model this run uses: --model, else the dataset's default. */
     private String modelName;
+    private DatasetSpec datasetSpec;
 
-    /** True if a jar in {@code dir} is a model bundle of {@code model} (its HybridFog-Model header). */
-    static boolean hasModelBundle(Path dir, String model) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
+    /**
+     * The model bundle to run: {@code --model}, else the data set's default if installed, else its only one.
+     *
+     * @throws IllegalStateException saying what is installed and how to produce or choose one
+     */
+    static ModelBundleJars.Installed choose(DatasetSpec dataset, String model, List<ModelBundleJars.Installed> installed,
+                                            Path modelDir, Path home) throws IOException {
+        if (model != null) {
+            return installed.stream().filter(m -> m.model().equals(model)).findFirst().orElseThrow(() -> new IllegalStateException(
+                    "no model bundle for model " + model + " in " + modelDir + ": " + dataset.howToProduce(model)));
         }
-        try (Stream<Path> jars = Files.list(dir)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).toList()) {
-                try (JarFile file = new JarFile(jar.toFile())) {
-                    Manifest manifest = file.getManifest();
-                    if (manifest != null && model.equals(manifest.getMainAttributes().getValue(ModelBundleHeaders.MODEL))) {
-                        return true;
-                    }
-                }
-            }
+        List<ModelBundleJars.Installed> ofDataset = installed.stream().filter(dataset::belongs).toList();
+        if (ofDataset.isEmpty()) {
+            return fail("no model bundle of data set " + dataset + " in " + modelDir + " (installed: " + names(installed)
+                    + "; configured data sets: " + DatasetSpec.configured(home) + "): " + dataset.howToProduce(null));
         }
-        return false;
+        String preferred = dataset.defaultModel();
+        Optional<ModelBundleJars.Installed> byDefault = ofDataset.stream().filter(m -> m.model().equals(preferred)).findFirst();
+        if (byDefault.isPresent()) {
+            return byDefault.get();
+        }
+        if (ofDataset.size() == 1) {
+            return ofDataset.get(0);
+        }
+        return fail("data set " + dataset + " has " + ofDataset.size() + " model bundles in " + modelDir + " "
+                + names(ofDataset) + (preferred != null ? ", not its default " + preferred : "") + ": choose one with --model");
+    }
+
+    private static <T> T fail(String message) {
+        throw new IllegalStateException(message);
+    }
+
+    private static String names(List<ModelBundleJars.Installed> bundles) {
+        return bundles.stream().map(ModelBundleJars.Installed::model).distinct().toList().toString();
     }
 
     @picocli.CommandLine.Spec
@@ -162,20 +169,35 @@ final class DemoCommand implements Callable<Integer> {
         Path work = Files.createDirectories(homeDir.resolve(".hybridfog/demo"));
         Path reportFile = report != null ? report : homeDir.resolve(".hybridfog/demo-report.json");
 
-        modelName = model != null ? model : dataset.defaultModel;
-        Path modelDir = RuntimeStack.distributionDir().resolve("models");
-        if (!hasModelBundle(modelDir, modelName)) {
-            System.err.printf("error: no model bundle for model %s in %s: %s%n", modelName, modelDir, dataset.producedBy(modelName));
+        try {
+            datasetSpec = DatasetSpec.resolve(dataset, homeDir);
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("error: --dataset " + dataset + ": " + e.getMessage());
             return 2;
         }
+        Path modelDir = modelsDir != null ? modelsDir : RuntimeStack.distributionDir().resolve("models");
+        if (modelsDir != null) {
+            CliChecks.folder(spec, "--models", modelsDir, "is not a folder");
+        }
+        ModelBundleJars.Installed bundle;
+        try {
+            bundle = choose(datasetSpec, model, ModelBundleJars.installed(modelDir), modelDir, homeDir);
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        modelName = bundle.model();
+        if (!datasetSpec.belongs(bundle)) {
+            System.out.printf("  warning: model %s was not trained on data set %s (%s)%n", modelName, datasetSpec,
+                    bundle.dataset() != null ? "its metadata says " + bundle.dataset() : "its name does not start with " + datasetSpec + "-");
+        }
 
-        System.out.printf("HybridFog demo: %s, model %s%n", dataset, modelName);
+        System.out.printf("HybridFog demo: %s, model %s%n", datasetSpec, modelName);
         long t0 = System.nanoTime();
         int limit = samples > 0 ? samples : Integer.MAX_VALUE;
         TestSet testSet;
         try {
-            testSet = dataset == Dataset.cifar10 ? Cifar10TestSet.fromFolder(Cifar10TestSet.locate(dataDir, homeDir), limit)
-                    : FashionMnistTestSet.load(homeDir, limit);
+            testSet = datasetSpec.loadTestSet(dataDir, homeDir, bundle.labels(), limit);
         } catch (IOException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
@@ -183,12 +205,12 @@ final class DemoCommand implements Callable<Integer> {
         int count = testSet.size();
         System.out.printf("  loaded %d %s images (%d ms)%n", count, testSet.name(), DeviceFleet.elapsedMs(t0));
 
-        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, modelName, testSet, devices, window)) {
-            return replay(stack.fleet, testSet, count, reportFile, homeDir);
+        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, modelName, modelDir, testSet, devices, window)) {
+            return replay(stack.fleet, testSet, count, reportFile, homeDir, bundle);
         }
     }
 
-    private int replay(DeviceFleet fleet, TestSet testSet, int count, Path reportFile, Path homeDir)
+    private int replay(DeviceFleet fleet, TestSet testSet, int count, Path reportFile, Path homeDir, ModelBundleJars.Installed bundle)
             throws InterruptedException, IOException {
         System.out.printf("  replaying %d samples from %d devices (%d in flight each)%n", count, devices, window);
         long start = System.nanoTime();
@@ -222,12 +244,12 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("Summary (" + testSet.name() + ", " + modelName + ")");
         System.out.print(summary.table());
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("dataset", dataset.toString());
+        out.put("dataset", datasetSpec.name());
         out.put("model", modelName);
         out.put("devices", devices);
         out.put("window", window);
         out.put("runtime", summary.toMap());
-        boolean agrees = compareWithPython(homeDir, summary, count, out);
+        boolean agrees = compareWithPython(homeDir, bundle, summary, count, out);
         Files.createDirectories(reportFile.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(reportFile.toFile(), out);
         System.out.println("  report written to " + reportFile + "; log: "
@@ -236,13 +258,15 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Compares with the PyTorch evaluation of the same exported weights and threshold (metrics.json). */
-    private boolean compareWithPython(Path homeDir, RunSummary summary, int count, Map<String, Object> out) throws IOException {
-        Path metricsFile = homeDir.resolve(dataset.metrics(modelName));
-        if (!Files.exists(metricsFile)) {
-            System.out.println("  (no " + metricsFile + ": no PyTorch reference to compare with)");
+    private boolean compareWithPython(Path homeDir, ModelBundleJars.Installed bundle, RunSummary summary, int count,
+                                      Map<String, Object> out) throws IOException {
+        Optional<DatasetSpec.Reference> reference = datasetSpec.pytorchReference(homeDir, bundle);
+        if (reference.isEmpty()) {
+            System.out.println("  (no metrics.json of " + bundle.model() + " " + bundle.version() + " in models/" + datasetSpec
+                    + "/" + datasetSpec.variantOf(bundle.model()) + "/ nor in its bundle: no PyTorch reference to compare with)");
             return true;
         }
-        JsonNode test = new ObjectMapper().readTree(metricsFile.toFile()).path("test");
+        JsonNode test = reference.get().metrics().path("test");
         if (test.path("samples").asInt() != count) {
             System.out.printf("  (PyTorch reference covers %d samples, this run %d: not compared)%n", test.path("samples").asInt(), count);
             return true;
@@ -253,7 +277,7 @@ final class DemoCommand implements Callable<Integer> {
         double dExit = 100 * (summary.edgeExitRate() - pyExit);
         boolean agrees = Math.abs(dAcc) <= 0.1 && Math.abs(dExit) <= 0.1;
         System.out.printf("  PyTorch evaluation (%s): accuracy %s, exited at edge %s; difference %+.2f / %+.2f points -> %s%n",
-                metricsFile.getFileName(), RunSummary.pct(pyAcc), RunSummary.pct(pyExit), dAcc, dExit,
+                reference.get().source(), RunSummary.pct(pyAcc), RunSummary.pct(pyExit), dAcc, dExit,
                 agrees ? "agrees (within 0.1)" : "DISAGREES (more than 0.1 points)");
         out.put("pytorch", Map.of("accuracy", pyAcc, "edge_exit_rate", pyExit,
                 "cloud_only_accuracy", test.path("cloud_only_accuracy").asDouble()));

@@ -61,10 +61,16 @@ final class DseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", converter = DatasetSpec.Converter.class,
-            completionCandidates = DatasetSpec.Names.class,
-            description = "Test set: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    DatasetSpec dataset;
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Data set: a name (fashion-mnist, cifar10, "
+            + "cifar100, or any data set a model bundle was trained on) or a data set configuration file (.json) as "
+            + "models/train.py takes (default: ${DEFAULT-VALUE}).")
+    String datasetName;
+
+    @Option(names = "--data", description = "Folder holding the test split (test.zip or test/ of <class>/<image> files, "
+            + "or IDX files). Default: $HYBRIDFOG_DATA/<data set>, else <home>/../shared/data/<data set>.")
+    Path dataDir;
+
+    private DatasetSpec dataset;
 
     @Option(names = "--models", arity = "1..*", paramLabel = "<jar>",
             description = "Model bundle jars (or folders of them). Default: every model bundle in the distribution's "
@@ -120,11 +126,19 @@ final class DseCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--energy-config " + energyConfig + ": " + e.getMessage());
         }
-        List<Path> jars = modelJars();
+        try {
+            dataset = DatasetSpec.resolve(datasetName, homeDir);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dataset " + datasetName + ": " + e.getMessage());
+        }
+        List<ModelBundleJars.Installed> bundles = modelJars(homeDir);
+        List<Path> jars = bundles.stream().map(ModelBundleJars.Installed::jar).toList();
         int intraOp = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
 
         long t0 = System.nanoTime();
-        TestSet testSet = dataset.loader().load(homeDir, samples > 0 ? samples : Integer.MAX_VALUE);
+        // the class list of the first variant indexes the labels; every variant must have the same
+        List<String> labels = bundles.get(0).labels();
+        TestSet testSet = dataset.loadTestSet(dataDir, homeDir, labels, samples > 0 ? samples : Integer.MAX_VALUE);
         out.printf(Locale.ROOT, "HybridFog DSE: %,d %s samples (loaded in %.1f s), %d model bundle(s), batch %d, %d ONNX thread(s)%n",
                 testSet.size(), testSet.name(), (System.nanoTime() - t0) / 1e9, jars.size(), batch, intraOp);
 
@@ -142,8 +156,14 @@ final class DseCommand implements Callable<Integer> {
                 String edgeEntry = bundle.headers().partitions().get(PartitionKind.EDGE);
                 Variant v = variant(jar, d, ModelBundleJars.metadataDocument(jar, edgeEntry, env), forced);
                 out.printf("[%d/%d] %s (%s)%n", i + 1, jars.size(), v.label(), jar.getFileName());
-                if (!dataset.matches(d.name())) {
-                    out.printf("    warning: model %s does not belong to --dataset %s (name prefix %s)%n", d.name(), dataset, dataset.modelPrefix());
+                if (!dataset.belongs(bundles.get(i))) {
+                    out.printf("    warning: model %s does not belong to --dataset %s (%s)%n", d.name(), dataset,
+                            bundles.get(i).dataset() != null ? "its metadata says " + bundles.get(i).dataset()
+                                    : "its name does not start with " + dataset + "-");
+                }
+                if (!d.labels().equals(labels)) {
+                    throw new IllegalArgumentException(d.id() + " has other labels than " + bundles.get(0) + ": " + d.labels()
+                            + " vs " + labels + "; the variants of a data set share its classes");
                 }
 
                 VariantOutputs outputs = runner.run(edge, cloud, testSet);
@@ -239,32 +259,38 @@ final class DseCommand implements Callable<Integer> {
         }
     }
 
-    /** @throws CommandLine.ParameterException (a usage error, printed without a stack trace) if there is no model bundle */
-    private List<Path> modelJars() throws Exception {
-        List<Path> jars = new ArrayList<>();
+    /**
+     * The model bundles to explore: {@code --models} (jars, or folders of them whose models belong to the data set),
+     * else those of the data set in the distribution's models/ folder.
+     *
+     * @throws CommandLine.ParameterException (a usage error, printed without a stack trace) if there is no model bundle
+     */
+    private List<ModelBundleJars.Installed> modelJars(Path homeDir) throws Exception {
+        List<ModelBundleJars.Installed> found = new ArrayList<>();
         if (models == null) {
             Path folder = RuntimeStack.distributionDir().resolve("models");
-            jars.addAll(ModelBundleJars.ofDataset(folder, dataset));
-            if (jars.isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "no model bundle of " + dataset + " in " + folder + "; give --models");
+            found.addAll(ModelBundleJars.installed(folder).stream().filter(dataset::belongs).toList());
+            if (found.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "no model bundle of data set " + dataset + " in "
+                        + folder + " (configured data sets: " + DatasetSpec.configured(homeDir) + "); give --models, or "
+                        + dataset.howToProduce(null));
             }
-            return jars;
+            return found;
         }
         for (Path m : models) {
             if (Files.isDirectory(m)) {
-                jars.addAll(ModelBundleJars.ofDataset(m, dataset));
+                found.addAll(ModelBundleJars.installed(m).stream().filter(dataset::belongs).toList());
             } else if (!Files.isRegularFile(m)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "no such model bundle: " + m);
-            } else if (ModelBundleJars.modelName(m).isPresent()) {
-                jars.add(m);
             } else {
-                throw new CommandLine.ParameterException(spec.commandLine(), m + " is not a model bundle (no HybridFog-Model header)");
+                found.add(ModelBundleJars.bundle(m).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+                        m + " is not a model bundle (no HybridFog-Model header)")));
             }
         }
-        if (jars.isEmpty()) {
+        if (found.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "no model bundle of " + dataset + " in " + models);
         }
-        return jars;
+        return found;
     }
 
     private Map<String, Object> energyProperties() throws IOException {

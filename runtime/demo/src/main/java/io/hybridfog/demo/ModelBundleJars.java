@@ -6,7 +6,10 @@ import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hybridfog.onnx.ModelBundleHeaders;
+import io.hybridfog.onnx.ModelLoadException;
 import io.hybridfog.onnx.ModelMetadataParser;
+import io.hybridfog.onnx.OnnxPartitions;
+import io.hybridfog.onnx.PartitionKind;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,42 +18,88 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 
 /** Finding model bundle jars and reading what the runtime's loader does not expose (optional metadata keys, metrics). */
 final class ModelBundleJars {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = DatasetSpec.JSON;
 
     private ModelBundleJars() {
     }
 
-    /** {@code HybridFog-Model} of a jar, or empty if it is no model bundle. */
-    static Optional<String> modelName(Path jar) throws IOException {
-        try (JarFile f = new JarFile(jar.toFile())) {
-            return f.getManifest() == null ? Optional.empty()
-                    : Optional.ofNullable(f.getManifest().getMainAttributes().getValue(ModelBundleHeaders.MODEL));
+    /**
+     * A model bundle jar and what selecting it by data set needs.
+     *
+     * @param jar      the jar
+     * @param model    {@code HybridFog-Model}
+     * @param version  {@code HybridFog-Model-Version}
+     * @param edgeEntry the edge partition's path in the jar, or null if it has none (or invalid headers)
+     * @param metadata  the edge partition's metadata document (empty if the bundle has no edge partition)
+     */
+    record Installed(Path jar, String model, String version, String edgeEntry, JsonNode metadata) {
+        /** The metadata's optional {@code dataset} key, or null. */
+        String dataset() {
+            JsonNode d = metadata.path("dataset");
+            return d.isTextual() ? d.asText() : null;
+        }
+
+        /** The metadata's {@code labels} (empty if absent). */
+        List<String> labels() {
+            List<String> labels = new ArrayList<>();
+            metadata.path("labels").forEach(l -> labels.add(l.asText()));
+            return labels;
+        }
+
+        @Override
+        public String toString() {
+            return model + " " + version + " (" + jar.getFileName() + ")";
         }
     }
 
     /**
-     * Model bundle jars of a data set: every jar in {@code folder} (sorted by file name) whose model matches.
-     * A missing folder yields none.
+     * Every model bundle jar in {@code folder} (sorted by file name) with its edge metadata; a missing folder yields
+     * none. Reads each edge partition's metadata with ONNX Runtime (no graph optimization).
      */
-    static List<Path> ofDataset(Path folder, DatasetSpec dataset) throws IOException {
-        List<Path> found = new ArrayList<>();
+    static List<Installed> installed(Path folder) throws IOException {
+        List<Installed> found = new ArrayList<>();
         if (!Files.isDirectory(folder)) {
             return found;
         }
+        List<Path> jars;
         try (Stream<Path> files = Files.list(folder)) {
-            for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                if (modelName(jar).filter(dataset::matches).isPresent()) {
-                    found.add(jar);
-                }
-            }
+            jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        }
+        for (Path jar : jars) {
+            Optional<Installed> m = bundle(jar);
+            m.ifPresent(found::add);
         }
         return found;
+    }
+
+    /** The jar as a model bundle, or empty if it is none (no {@code HybridFog-Model} header). */
+    static Optional<Installed> bundle(Path jar) throws IOException {
+        Attributes main;
+        try (JarFile f = new JarFile(jar.toFile())) {
+            if (f.getManifest() == null || f.getManifest().getMainAttributes().getValue(ModelBundleHeaders.MODEL) == null) {
+                return Optional.empty();
+            }
+            main = f.getManifest().getMainAttributes();
+        }
+        JsonNode metadata = JSON.createObjectNode();
+        String edgeEntry = null;
+        try {
+            edgeEntry = ModelBundleHeaders.parse(main::getValue).map(h -> h.partitions().get(PartitionKind.EDGE)).orElse(null);
+            if (edgeEntry != null) {
+                metadata = metadataDocument(jar, edgeEntry, OnnxPartitions.sharedEnvironment());
+            }
+        } catch (ModelLoadException | OrtException | IOException e) {
+            // an invalid bundle: selected by its name only; the extender rejects it with the reason when it starts
+        }
+        return Optional.of(new Installed(jar, main.getValue(ModelBundleHeaders.MODEL),
+                String.valueOf(main.getValue(ModelBundleHeaders.MODEL_VERSION)), edgeEntry, metadata));
     }
 
     /**

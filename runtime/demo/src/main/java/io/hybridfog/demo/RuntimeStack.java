@@ -33,6 +33,12 @@ final class RuntimeStack implements AutoCloseable {
      */
     static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, TestSet testSet,
                               int devices, int window) throws Exception {
+        return start(brokerUrl, configDir, workDir, model, distributionDir().resolve("models"), testSet, devices, window);
+    }
+
+    /** As {@link #start(String, Path, Path, String, TestSet, int, int)}, with the model bundle jars of {@code modelDir}. */
+    static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, Path modelDir, TestSet testSet,
+                              int devices, int window) throws Exception {
         EmbeddedBroker broker = null;
         FelixRuntime felix = null;
         try {
@@ -43,7 +49,7 @@ final class RuntimeStack implements AutoCloseable {
                 System.out.printf("  embedded MQTT 5 broker (HiveMQ CE) on %s%n", url);
             }
             Path dist = distributionDir();
-            felix = FelixRuntime.start(List.of(dist.resolve("bundles"), dist.resolve("models")), configDir, workDir,
+            felix = FelixRuntime.start(List.of(dist.resolve("bundles"), modelDir), configDir, workDir,
                     Map.of("hybridfog.broker.url", url, "hybridfog.model", model, "hybridfog.gateway.id", "demo-gateway"));
             System.out.printf("  Felix started (config %s); waiting for the gateway to answer a probe sample ...%n", configDir);
             DeviceFleet fleet = new DeviceFleet(url, devices, window, testSet, SAMPLES_PREFIX, RESULTS_PREFIX);

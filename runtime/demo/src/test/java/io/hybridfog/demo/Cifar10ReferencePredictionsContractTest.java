@@ -56,7 +56,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The report lists both counts per quantity and the worst entropy differences with their images. As a control that
  * the bound discriminates, the Java predictions are also compared with the PyTorch row of an image of another class
  * ({@value #CONTROL_OFFSET} rows on, the next class folder): that must exceed the allowance, or the check fails. The shipped variant
- * ({@value DemoCommand.Dataset#CIFAR10_DEFAULT_MODEL}) is checked on all 5,000 images, the other variants on every
+ * ({@value DatasetSpec#CIFAR10_DEFAULT_MODEL}) is checked on all 5,000 images, the other variants on every
  * {@value #OTHER_VARIANTS_STRIDE}th (1,000, all classes) to keep the build short.
  * Variant folders can be given with {@code -Dhybridfog.cifar10.variants=dir1,dir2} (e.g. a smoke export).
  * Skipped while no variant is exported or test.zip is absent.
@@ -78,7 +78,7 @@ class Cifar10ReferencePredictionsContractTest {
         List<Path> variants = variants();
         assumeTrue(!variants.isEmpty(), "skipped: no exported CIFAR-10 variant in " + MODELS.toAbsolutePath().normalize()
                 + " (models/cifar10/README.md: train.py hybrid)");
-        Cifar10TestSet testSet = Cifar10TestSet.fromFolder(Cifar10TestSetTest.realDataFolder(), Integer.MAX_VALUE);
+        ImageFolderTestSet testSet = Cifar10TestSet.fromFolder(Cifar10TestSetTest.realDataFolder(), Integer.MAX_VALUE);
         List<String> failures = new ArrayList<>();
         for (Path variant : variants) {
             String result = check(variant, testSet);
@@ -118,7 +118,7 @@ class Cifar10ReferencePredictionsContractTest {
     }
 
     /** @return "ok: ..." or "FAIL: ..." with the counts per quantity and the worst cases */
-    private static String check(Path dir, Cifar10TestSet testSet) throws Exception {
+    private static String check(Path dir, ImageFolderTestSet testSet) throws Exception {
         JsonNode metrics = new ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
         List<String> lines = Files.readAllLines(dir.resolve("reference-predictions.csv"));
         assertEquals("index,label,exit_pred,exit_entropy_nats,cloud_pred", lines.get(0), dir + ": CSV header");
@@ -136,7 +136,7 @@ class Cifar10ReferencePredictionsContractTest {
             assertEquals(List.copyOf(Cifar10TestSet.CLASSES), d.labels(), dir + ": labels");
             assertEquals(metrics.get("threshold_nats").asDouble(), d.exitPolicy().threshold(), dir + ": threshold");
             ImagePreprocessor pre = new ImagePreprocessor(d.input());
-            int stride = d.name().equals(DemoCommand.Dataset.CIFAR10_DEFAULT_MODEL) ? 1 : OTHER_VARIANTS_STRIDE;
+            int stride = d.name().equals(DatasetSpec.CIFAR10_DEFAULT_MODEL) ? 1 : OTHER_VARIANTS_STRIDE;
             int[] indices = java.util.stream.IntStream.range(0, testSet.size()).filter(i -> i % stride == 0).toArray();
             double threshold = d.exitPolicy().threshold();
             int[] vsPyTorch = new int[QUANTITIES.length];

@@ -44,7 +44,7 @@ class Cifar10TestSetTest {
                 zip.closeEntry();
             }
         }
-        Cifar10TestSet set = Cifar10TestSet.fromFolder(dir, Integer.MAX_VALUE);
+        ImageFolderTestSet set = Cifar10TestSet.fromFolder(dir, Integer.MAX_VALUE);
         assertEquals(3, set.size());
         assertEquals(List.of("airplane/0007.jpg", "cat/0000.jpg", "truck/0001.jpg"), List.of(set.entryName(0), set.entryName(1), set.entryName(2)));
         assertArrayEquals(new int[]{0, 3, 9}, new int[]{set.label(0), set.label(1), set.label(2)});
@@ -85,7 +85,7 @@ class Cifar10TestSetTest {
     @Test
     void realTestZipInTheOrderOfTheReferencePredictions() throws Exception {
         Path dir = realDataFolder();
-        Cifar10TestSet set = Cifar10TestSet.load(HOME, Integer.MAX_VALUE);
+        ImageFolderTestSet set = (ImageFolderTestSet) DatasetSpec.resolve("cifar10", HOME).loadTestSet(null, HOME, Cifar10TestSet.CLASSES, Integer.MAX_VALUE);
         assertEquals(5000, set.size());
         int[] perClass = new int[10];
         List<String> names = new ArrayList<>();
