@@ -300,11 +300,11 @@ final class DatasetSpec {
         }
         String variant = model == null ? null : variantOf(model);
         Matcher m = variant == null ? null : VARIANT.matcher(variant);
-        boolean named = m != null && m.matches();
-        String arch = named && m.group(1) != null ? m.group(1) : null;
-        String cut = named ? m.group(2) : "s2b3";
-        String bits = named ? m.group(3) : name.equals("cifar100") ? "4" : "1";
-        if (!named) {
+        boolean parsed = m != null && m.matches();
+        String arch = parsed && m.group(1) != null ? m.group(1) : null;
+        String cut = parsed ? m.group(2) : "s2b3";
+        String bits = parsed ? m.group(3) : name.equals("cifar100") ? "4" : "1";
+        if (!parsed) {
             variant = cut + "-b" + bits;
         }
         String data = named ? "--dataset " + name : configFile != null ? "--dataset " + configFile : "--data DIR --name " + name;
