@@ -315,7 +315,7 @@ final class DatasetSpec {
                   + " --calibrate-against baseline --max-drop 0.01"
                 : " --epochs 15 --threads 2";
         return "train, export and bundle one with the toolchain (models/README.md"
-                + (data.startsWith("--data") ? "; DIR holds train.zip and test.zip, or train/ and test/, each <class>/<image>" : "")
+                + (data.startsWith("--data DIR") ? "; DIR holds train.zip and test.zip, or train/ and test/, each <class>/<image>" : "")
                 + "), then run this command again:\n"
                 + "  /usr/bin/python3 models/train.py baseline " + data + archOption
                 + " --epochs 120 --schedule warmup-cosine --threads 2 --report-test\n"
