@@ -104,6 +104,16 @@ class SecureBrokerTest {
                 BusMessage.of("hybridfog/samples/dev-1", "forged".getBytes(UTF_8))).get(5, TimeUnit.SECONDS));
         assertTrue(send.getCause() instanceof PublishRefusedException, String.valueOf(send.getCause()));
         assertNull(samples.poll(1, TimeUnit.SECONDS), "the forged sample reached the gateway");
+        // nor forge a result directly, nor an offload reply, nor an offload request
+        BlockingQueue<BusMessage> replies = new LinkedBlockingQueue<>();
+        gateway.subscribe("hybridfog/offload-replies/gateway-1", replies::add);
+        for (String topic : List.of("hybridfog/results/dev-1", "hybridfog/offload-replies/gateway-1", "hybridfog/offload/gateway-1")) {
+            ExecutionException forged = assertThrows(ExecutionException.class, () -> intruder.publish(
+                    BusMessage.of(topic, "{\"label\":\"FORGED\"}".getBytes(UTF_8))).get(5, TimeUnit.SECONDS), topic);
+            assertTrue(forged.getCause() instanceof PublishRefusedException, topic + ": " + forged.getCause());
+        }
+        assertNull(ownerResults.poll(1, TimeUnit.SECONDS), "a forged result reached dev-1");
+        assertNull(replies.poll(1, TimeUnit.SECONDS), "a forged offload reply reached the gateway");
         // its own topics work
         intruder.publish(BusMessage.of("hybridfog/samples/dev-2", "own".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
         assertEquals("hybridfog/samples/dev-2", samples.poll(5, TimeUnit.SECONDS).topic());
