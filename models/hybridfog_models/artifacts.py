@@ -1,6 +1,7 @@
 """What an exported model is: its ONNX partitions with the `hybridfog` metadata (hybrid_metadata, write_hybrid),
 metrics.json and reference-predictions.csv (write_metrics_and_reference)."""
 import json
+import math
 import os
 
 import torch
@@ -8,6 +9,24 @@ import torch
 from .exits import hybrid_outcome, softmax_entropy_nats
 from .export import export_partition
 from .macs import count_macs
+
+
+def strict_json(value):
+    """`value` with every non-finite float (e.g. a calibration margin that is infinite because the split has no
+    sampling error) replaced by None: JSON (RFC 8259) has no NaN or Infinity, and strict readers refuse them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def write_json(path, value):
+    """Writes `value` as strict, sorted, indented JSON (non-finite floats as null, see strict_json)."""
+    with open(path, "w") as f:
+        json.dump(strict_json(value), f, indent=2, sort_keys=True, allow_nan=False)
 
 
 def write_metrics_and_reference(out, metrics, threshold, val, test):
@@ -21,9 +40,8 @@ def write_metrics_and_reference(out, metrics, threshold, val, test):
         metrics[split] = {"samples": int(len(y)), "cloud_only_accuracy": float((c.argmax(1) == y).mean()),
                           "exit_only_accuracy": float((e.argmax(1) == y).mean()),
                           "hybrid_accuracy": acc, "edge_exit_rate": exit_rate}
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-    print(json.dumps(metrics, indent=2, sort_keys=True))
+    write_json(os.path.join(out, "metrics.json"), metrics)
+    print(json.dumps(strict_json(metrics), indent=2, sort_keys=True))
 
     te, tc, yte = test
     ent = softmax_entropy_nats(te)

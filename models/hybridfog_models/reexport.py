@@ -17,6 +17,7 @@ import onnx
 from onnx import numpy_helper
 import torch
 
+from .artifacts import write_json
 from .export import FORMS, export_partition
 from .loop import load_checkpoint
 from .quant import freeze_quantized
@@ -69,8 +70,7 @@ def reexport(variant, weights, out, form="integer", version=None):
         metrics["exported_from"] = {"version": metrics["version"], "weights": weights}
     metrics["version"] = version
     metrics["export_form"] = form
-    with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
+    write_json(os.path.join(out, "metrics.json"), metrics)
     return metrics
 
 

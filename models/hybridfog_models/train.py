@@ -13,7 +13,7 @@ if __package__ in (None, ""):  # run as a file: python3 models/hybridfog_models/
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "hybridfog_models"
 
-from .artifacts import hybrid_metadata, write_hybrid  # noqa: E402
+from .artifacts import hybrid_metadata, strict_json, write_hybrid, write_json  # noqa: E402
 from .distill import distilled_cross_entropy, train_on_frozen_features  # noqa: E402
 from .exits import calibrate_entropy_threshold, calibrate_for_targets  # noqa: E402
 from .loop import batched, load_checkpoint, predict, run_epochs  # noqa: E402
@@ -82,9 +82,8 @@ def baseline(args, data):
         metrics["test_accuracy"] = float((batched(net, test.x, prepare=data.normalize).argmax(1) == test.y).mean())
     os.makedirs(args.out, exist_ok=True)
     name = "baseline-metrics.json" if args.arch == "resnet32" else f"baseline-{args.arch}-metrics.json"
-    with open(os.path.join(args.out, name), "w") as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-    print(json.dumps(metrics, indent=2))
+    write_json(os.path.join(args.out, name), metrics)
+    print(json.dumps(strict_json(metrics), indent=2))
 
 
 def hybrid(args, data):

@@ -24,6 +24,7 @@ from hybridfog_models.macs import count_macs  # noqa: E402
 from hybridfog_models.exits import (calibrate_entropy_threshold, calibrate_for_targets, hybrid_outcome,  # noqa: E402
                                     softmax_entropy_nats)
 from hybridfog_models.export import export_partition  # noqa: E402
+from hybridfog_models.artifacts import strict_json, write_json  # noqa: E402
 from hybridfog_models.loop import predict  # noqa: E402
 from hybridfog_models.resnet import ResNet32  # noqa: E402
 from hybridfog_models import distill, schedules  # noqa: E402
@@ -66,6 +67,23 @@ class QuantTest(unittest.TestCase):
         freeze_quantized(conv)
         for c in range(8):
             self.assertLessEqual(len(torch.unique(conv.weight[c])), 4)
+
+
+class StrictJsonTest(unittest.TestCase):
+    def test_non_finite_floats_become_null_and_the_file_is_strict_json(self):
+        metrics = {"calibration": {"margin_z": float("inf"), "low": float("-inf"), "nan": float("nan"), "ok": 0.5},
+                   "runs": [1.0, float("inf")], "name": "x"}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "metrics.json")
+            write_json(path, metrics)
+            with open(path) as f:
+                text = f.read()
+        self.assertNotIn("Infinity", text)
+        self.assertNotIn("NaN", text)
+        loaded = json.loads(text, parse_constant=lambda c: self.fail("non-standard JSON constant " + c))
+        self.assertEqual({"margin_z": None, "low": None, "nan": None, "ok": 0.5}, loaded["calibration"])
+        self.assertEqual([1.0, None], loaded["runs"])
+        self.assertEqual(0.5, strict_json(0.5))
 
 
 class MacsTest(unittest.TestCase):
