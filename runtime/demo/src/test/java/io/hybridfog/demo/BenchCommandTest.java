@@ -88,7 +88,7 @@ class BenchCommandTest {
     }
 
     private static final Pattern SWEEP_ROW = Pattern.compile(
-            "\\| (\\d+) \\| (\\d+) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) / ([0-9.]+) \\|.*\\| (\\d+) \\| (\\d+) \\|");
+            "\\| (\\d+) \\| (\\d+) \\([0-9.]+\\) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) \\| (\\d+) \\(([0-9.]+)\\) \\| ([0-9.]+) / ([0-9.]+) \\|.*\\| (\\d+) \\| (\\d+) \\|");
 
     /**
      * {@code --max-batch 1,8}: an edge-only and a calibrated run per largest batch, every sample answered without
