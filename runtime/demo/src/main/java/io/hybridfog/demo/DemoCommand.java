@@ -42,7 +42,8 @@ final class DemoCommand implements Callable<Integer> {
             + "configuration's folder; Fashion-MNIST: /usr/share/datasets/fashion-mnist).")
     Path dataDir;
 
-    @Option(names = "--broker", description = "MQTT broker URL (tcp://host:port). Default: an embedded broker on a free loopback port.")
+    @Option(names = "--broker", description = "MQTT broker: a URL (tcp://host:port), or 'embedded' for HiveMQ CE in this JVM. "
+            + "Default: Mosquitto as a separate process on a free loopback port if it is installed, else embedded.")
     String brokerUrl;
 
     @Option(names = "--samples", defaultValue = "0", description = "Number of test samples to replay (0 = all).")
@@ -165,7 +166,9 @@ final class DemoCommand implements Callable<Integer> {
         CliChecks.notNegative(spec, "--samples", samples);
         CliChecks.folder(spec, "--home", homeDir.resolve("models"), "is not a HybridFog checkout (no models/ folder)");
         CliChecks.folder(spec, "--config", config, "does not exist");
-        CliChecks.brokerUrl(spec, brokerUrl);
+        if (!"embedded".equals(brokerUrl)) {
+            CliChecks.brokerUrl(spec, brokerUrl);
+        }
         Path work = Files.createDirectories(homeDir.resolve(".hybridfog/demo"));
         Path reportFile = report != null ? report : homeDir.resolve(".hybridfog/demo-report.json");
 
@@ -205,8 +208,21 @@ final class DemoCommand implements Callable<Integer> {
         int count = testSet.size();
         System.out.printf("  loaded %d %s images (%d ms)%n", count, testSet.name(), DeviceFleet.elapsedMs(t0));
 
-        try (RuntimeStack stack = RuntimeStack.start(brokerUrl, config, work, modelName, modelDir, testSet, devices, window)) {
+        // Mosquitto, as deployed, when installed: the embedded HiveMQ delays offloads far more (docs/benchmarks.md)
+        MosquittoProcess mosquitto = null;
+        String url = "embedded".equals(brokerUrl) ? null : brokerUrl;
+        Path exe = MosquittoProcess.executable();
+        if (brokerUrl == null && exe != null) {
+            mosquitto = MosquittoProcess.start(exe, work.resolve("mosquitto"));
+            url = mosquitto.url();
+            System.out.printf("  MQTT 5 broker: Mosquitto (%s), a separate process on %s%n", exe, url);
+        }
+        try (RuntimeStack stack = RuntimeStack.start(url, config, work, modelName, modelDir, testSet, devices, window)) {
             return replay(stack.fleet, testSet, count, reportFile, homeDir, bundle);
+        } finally {
+            if (mosquitto != null) {
+                mosquitto.close();
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Mosquitto as a separate process on a free loopback port, for {@code bench}: anonymous clients on 127.0.0.1 only,
+ * Mosquitto as a separate process on a free loopback port, for {@code demo} and {@code bench}: anonymous clients on 127.0.0.1 only,
  * no persistence, TCP_NODELAY on its sockets, no topic aliases (as config/mosquitto). Its process id lets bench
  * measure its CPU time apart from the JVM's.
  */
@@ -58,6 +58,8 @@ final class MosquittoProcess implements AutoCloseable {
                 throw new IOException("mosquitto exited with " + p.exitValue() + "; see " + dir.resolve("mosquitto.out"));
             }
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                // a JVM stopped by Ctrl-C or SIGTERM does not run the caller's finally blocks: no orphaned broker
+                Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "mosquitto-stop"));
                 return new MosquittoProcess(p, port);
             } catch (IOException notYet) {
                 Thread.sleep(50);
