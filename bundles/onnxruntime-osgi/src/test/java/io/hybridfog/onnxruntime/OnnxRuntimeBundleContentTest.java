@@ -3,20 +3,19 @@ package io.hybridfog.onnxruntime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.jar.Attributes;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
-/** The bundle content bnd laid out in target/classes (which becomes the jar). */
+/** The bundle jar as built (the one the distributions and the Debian packages ship). */
 class OnnxRuntimeBundleContentTest {
-    private static final Path CONTENT = Path.of(System.getProperty("bundle.content.dir", "target/classes"));
+    private static final Path JAR = Path.of(System.getProperty("bundle.jar", "target/hybridfog-onnxruntime-osgi-0.1.0-SNAPSHOT.jar"));
 
     @Test
     void exportsOnnxRuntimeAndImportsOnlyTheJavaPlatform() throws Exception {
@@ -34,19 +33,36 @@ class OnnxRuntimeBundleContentTest {
         }
     }
 
+    /** One jar for amd64 and arm64 gateways (the Debian packages are Architecture: all), and no other platform's. */
     @Test
-    void carriesOnlyTheLinuxX64NativeLibraries() throws Exception {
-        Path natives = CONTENT.resolve("ai/onnxruntime/native");
-        try (Stream<Path> files = Files.walk(natives)) {
-            List<String> found = files.filter(Files::isRegularFile).map(p -> natives.relativize(p).toString()).sorted().toList();
-            assertEquals(List.of("linux-x64/libonnxruntime.so", "linux-x64/libonnxruntime4j_jni.so"), found);
+    void carriesTheLinuxX64AndAarch64NativeLibrariesOnly() throws Exception {
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            List<String> natives = Collections.list(jar.entries()).stream().filter(e -> !e.isDirectory())
+                    .map(JarEntry::getName).filter(n -> n.startsWith("ai/onnxruntime/native/")).sorted().toList();
+            assertEquals(List.of(
+                    "ai/onnxruntime/native/linux-aarch64/libonnxruntime.so",
+                    "ai/onnxruntime/native/linux-aarch64/libonnxruntime4j_jni.so",
+                    "ai/onnxruntime/native/linux-x64/libonnxruntime.so",
+                    "ai/onnxruntime/native/linux-x64/libonnxruntime4j_jni.so"), natives);
+            // the aarch64 libraries are ELF files for AArch64 (e_machine 183), not a copy of the x64 ones (62)
+            assertEquals(183, elfMachine(jar, "ai/onnxruntime/native/linux-aarch64/libonnxruntime.so"));
+            assertEquals(183, elfMachine(jar, "ai/onnxruntime/native/linux-aarch64/libonnxruntime4j_jni.so"));
+            assertEquals(62, elfMachine(jar, "ai/onnxruntime/native/linux-x64/libonnxruntime.so"));
         }
     }
 
-    /** The natives are found and loaded from this content alone, as they will be from the bundle's class loader. */
     @Test
-    void onnxRuntimeStartsFromTheBundleContentAlone() throws Exception {
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {CONTENT.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+    void requiresLinuxOnX64OrAarch64() throws Exception {
+        String required = manifest().getValue("Require-Capability");
+        for (String part : List.of("osgi.native.osname~=linux", "osgi.native.processor~=x86-64", "osgi.native.processor~=aarch64")) {
+            assertTrue(required.contains(part), required);
+        }
+    }
+
+    /** The natives are found and loaded from the jar alone, as they will be from the bundle's class loader. */
+    @Test
+    void onnxRuntimeStartsFromTheBundleJarAlone() throws Exception {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {JAR.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
             Class<?> environment = loader.loadClass("ai.onnxruntime.OrtEnvironment");
             assertEquals(loader, environment.getClassLoader());
             Object env = environment.getMethod("getEnvironment").invoke(null);
@@ -54,9 +70,16 @@ class OnnxRuntimeBundleContentTest {
         }
     }
 
+    private static int elfMachine(JarFile jar, String name) throws Exception {
+        byte[] header = jar.getInputStream(jar.getEntry(name)).readNBytes(20);
+        assertEquals(0x7f, header[0]);
+        assertEquals("ELF", new String(header, 1, 3, java.nio.charset.StandardCharsets.US_ASCII));
+        return (header[18] & 0xff) | (header[19] & 0xff) << 8; // e_machine, little-endian
+    }
+
     private static Attributes manifest() throws Exception {
-        try (InputStream in = Files.newInputStream(CONTENT.resolve("META-INF/MANIFEST.MF"))) {
-            return new Manifest(in).getMainAttributes();
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            return jar.getManifest().getMainAttributes();
         }
     }
 }
