@@ -26,14 +26,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -44,65 +43,31 @@ import org.osgi.framework.ServiceRegistration;
  * <p>A version is loaded and validated when its bundle starts ({@link ModelBundleLoader}: checksums, names and
  * shapes; {@link ModelSmokeTest}: one inference and warm-up). A bundle that fails is recorded as REJECTED with the
  * reason and nothing of it is registered, so the version that was serving keeps serving. The cloud partition of
- * every valid version is registered; the edge partition only of the active version: the pinned one, else the
- * newest. Switching registers the new edge partition before unregistering the old one, then closes the old one,
- * which waits for its runs in flight (the drain). A standby version's edge session is closed and reloaded (and
- * validated again) when it becomes active.
+ * every valid version is registered; the edge partition only of the active version, as {@link ActiveVersionChoice}
+ * picks it: the pinned one, else the newest. Switching registers the new edge partition before unregistering the
+ * old one, then closes the old one, which waits for its runs in flight (the drain). A standby version's edge session
+ * is closed and reloaded (and validated again) when it becomes active.
  *
- * <p>All methods are synchronized: bundle events and operator commands change the state one at a time.
+ * <p>Bundle events, operator commands and grace timers change the state one at a time on the {@link InventoryThread},
+ * which owns it: no lock is held while services are registered or sessions drained. {@link #versions()} reads a
+ * snapshot published after each change.
  */
 final class ModelInventory implements ModelCatalog {
     private static final System.Logger LOG = System.getLogger(ModelInventory.class.getName());
 
-    /** One model bundle and what of it is loaded and registered. */
-    private static final class Entry {
-        final Bundle bundle;
-        final ModelBundleHeaders headers;
-        String rejection; // null while valid
-        String detail = "";
-        CloudPartition cloud;
-        AutoCloseable cloudSession;
-        ServiceRegistration<?> cloudService;
-        OnnxEdgePartition edge; // loaded: while active, or between validation and the activation decision
-        ServiceRegistration<?> edgeService; // non-null while active
-        boolean replacementRejected; // orphans only: a bundle of this model came back and was rejected
-
-        Entry(Bundle bundle, ModelBundleHeaders headers) {
-            this.bundle = bundle;
-            this.headers = headers;
-        }
-
-        String model() {
-            return headers.model();
-        }
-
-        String version() {
-            return headers.version();
-        }
-
-        boolean valid() {
-            return rejection == null;
-        }
-
-        boolean carries(PartitionKind kind) {
-            return headers.partitions().containsKey(kind);
-        }
-
-        boolean active() {
-            return edgeService != null;
-        }
-    }
-
     private final BundleContext context;
     private final OnnxEnvironment onnx;
     private final Pins pins;
-    private final Map<Long, Entry> entries = new LinkedHashMap<>(); // by bundle id
-    /** Per model: the active version whose bundle stopped while no other version could serve (see removed). */
-    private final Map<String, Entry> orphans = new HashMap<>();
-    /** Removed versions whose cloud partition still serves offloads in flight (see retireCloudLater). */
-    private final java.util.Set<Entry> retiring = new java.util.HashSet<>();
     private final long updateGraceMs;
-    private final ScheduledExecutorService timer;
+    private final InventoryThread thread = new InventoryThread();
+    // Confined to the inventory thread (after closeAll: to its caller).
+    private final Map<Long, InstalledVersion> entries = new LinkedHashMap<>(); // by bundle id
+    /** Per model: the active version whose bundle stopped while no other version could serve (see removed). */
+    private final Map<String, InstalledVersion> orphans = new HashMap<>();
+    /** Removed versions whose cloud partition still serves offloads in flight (see retireCloudLater). */
+    private final Set<InstalledVersion> retiring = new HashSet<>();
+    /** What {@link #versions()} answers, published by the inventory thread after each change. */
+    private volatile List<ModelVersionStatus> published = List.of();
 
     /** @param updateGraceMs how long a stopped bundle's active version keeps serving while its update arrives, ms */
     ModelInventory(BundleContext context, OnnxEnvironment onnx, Pins pins, long updateGraceMs) {
@@ -110,20 +75,19 @@ final class ModelInventory implements ModelCatalog {
         this.onnx = onnx;
         this.pins = pins;
         this.updateGraceMs = updateGraceMs;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hybridfog-model-inventory");
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /**
      * A model bundle started: loads, validates and warms it; registers its cloud partition; makes its edge partition
      * active if it is the pinned or (without a pin) the newest version. Never throws: a failure is logged and the
-     * version recorded as REJECTED.
+     * version recorded as REJECTED. Returns when this is done (or, called from the inventory thread, queues it).
      */
-    synchronized void added(Bundle bundle, ModelBundleHeaders headers) {
-        Entry entry = new Entry(bundle, headers);
+    void added(Bundle bundle, ModelBundleHeaders headers) {
+        thread.run(() -> change(() -> install(bundle, headers)));
+    }
+
+    private void install(Bundle bundle, ModelBundleHeaders headers) {
+        InstalledVersion entry = new InstalledVersion(bundle, headers);
         entries.put(bundle.getBundleId(), entry);
         long started = System.nanoTime();
         ModelBundle loaded = null;
@@ -137,7 +101,7 @@ final class ModelInventory implements ModelCatalog {
             if (loaded != null) {
                 loaded.close();
             }
-            Entry orphan = orphans.get(headers.model());
+            InstalledVersion orphan = orphans.get(headers.model());
             if (orphan != null) {
                 orphan.replacementRejected = true; // the update failed: the old version keeps serving from memory
             }
@@ -167,15 +131,19 @@ final class ModelInventory implements ModelCatalog {
      * stops it before its new content starts. If the new content is valid it takes over as any new version does; if
      * it is rejected, the old version keeps serving; if nothing comes back, the version stops serving.
      */
-    synchronized void removed(Bundle bundle) {
-        Entry entry = entries.remove(bundle.getBundleId());
+    void removed(Bundle bundle) {
+        thread.run(() -> change(() -> uninstall(bundle)));
+    }
+
+    private void uninstall(Bundle bundle) {
+        InstalledVersion entry = entries.remove(bundle.getBundleId());
         if (entry == null) {
             return;
         }
         if (entry.active() && target(entry.model()) == null) {
             orphans.put(entry.model(), entry);
             entry.detail = "serving from memory: its bundle stopped (waiting " + updateGraceMs + " ms for an update)";
-            timer.schedule(() -> expireOrphan(entry), updateGraceMs, TimeUnit.MILLISECONDS);
+            thread.schedule(() -> change(() -> expireOrphan(entry)), updateGraceMs);
             LOG.log(Level.INFO, "model {0}: bundle {1} stopped; {0} keeps serving for up to {2} ms in case it is being "
                     + "updated", entry.headers.id(), describe(bundle), updateGraceMs);
             return;
@@ -192,23 +160,21 @@ final class ModelInventory implements ModelCatalog {
      * The cloud partition of a removed version answers offloads already on their way (sent by this or another
      * gateway before the switch) for {@code updateGraceMs} more, then it is unregistered and closed.
      */
-    private void retireCloudLater(Entry e) {
+    private void retireCloudLater(InstalledVersion e) {
         if (e.cloudService == null) {
             return;
         }
         retiring.add(e);
-        timer.schedule(() -> {
-            synchronized (this) {
-                retiring.remove(e);
-                unregister(e.cloudService);
-                e.cloudService = null;
-                close(e.cloudSession);
-            }
-        }, updateGraceMs, TimeUnit.MILLISECONDS);
+        thread.schedule(() -> change(() -> {
+            retiring.remove(e);
+            unregister(e.cloudService);
+            e.cloudService = null;
+            close(e.cloudSession);
+        }), updateGraceMs);
     }
 
     /** The grace period of an orphan ended: it stops serving unless an update of it was rejected. */
-    private synchronized void expireOrphan(Entry e) {
+    private void expireOrphan(InstalledVersion e) {
         if (orphans.get(e.model()) != e) {
             return;
         }
@@ -230,15 +196,15 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    /** Unregisters and closes everything (the extender stops). */
-    synchronized void closeAll() {
-        timer.shutdownNow();
-        List<Entry> all = new ArrayList<>(entries.values());
+    /** Unregisters and closes everything (the extender stops); waits for a change in progress first. */
+    void closeAll() {
+        thread.shutdown(); // from here on this thread owns the state
+        List<InstalledVersion> all = new ArrayList<>(entries.values());
         all.addAll(orphans.values());
         all.addAll(retiring);
         orphans.clear();
         retiring.clear();
-        for (Entry e : all) {
+        for (InstalledVersion e : all) {
             unregister(e.edgeService);
             unregister(e.cloudService);
             e.edgeService = null;
@@ -247,24 +213,59 @@ final class ModelInventory implements ModelCatalog {
             close(e.cloudSession);
         }
         entries.clear();
+        published = List.of();
     }
 
     @Override
-    public synchronized List<ModelVersionStatus> versions() {
-        return java.util.stream.Stream.concat(entries.values().stream(), orphans.values().stream())
-                .sorted(NEWEST_FIRST).map(this::status).toList();
+    public List<ModelVersionStatus> versions() {
+        return published;
     }
 
     @Override
-    public synchronized ModelVersionStatus activate(String model, String version) throws ModelCatalogException {
-        Entry target = entries.values().stream()
+    public ModelVersionStatus activate(String model, String version) throws ModelCatalogException {
+        return thread.call(() -> change(() -> pinAndActivate(model, version)));
+    }
+
+    @Override
+    public ModelVersionStatus rollback(String model) throws ModelCatalogException {
+        return thread.call(() -> change(() -> rollBack(model)));
+    }
+
+    @Override
+    public ModelVersionStatus followNewest(String model) throws ModelCatalogException {
+        return thread.call(() -> change(() -> unpin(model)));
+    }
+
+    /** A change on the inventory thread, followed by publishing the new state for {@link #versions()}. */
+    private <T> T change(InventoryThread.Task<T> task) throws ModelCatalogException {
+        try {
+            return task.run();
+        } finally {
+            published = Stream.concat(entries.values().stream(), orphans.values().stream())
+                    .sorted(NEWEST_FIRST).map(this::status).toList();
+        }
+    }
+
+    private void change(Runnable task) {
+        try {
+            change(() -> {
+                task.run();
+                return null;
+            });
+        } catch (ModelCatalogException cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
+    }
+
+    private ModelVersionStatus pinAndActivate(String model, String version) throws ModelCatalogException {
+        InstalledVersion target = entries.values().stream()
                 .filter(e -> e.model().equals(model) && e.version().equals(version) && e.carries(PartitionKind.EDGE))
                 .findFirst().orElseThrow(() -> new ModelCatalogException(model + ":" + version
                         + " is not installed with an edge partition; installed: " + ids(model)));
         if (!target.valid()) {
             throw new ModelCatalogException(target.headers.id() + " was rejected: " + target.rejection);
         }
-        Entry current = activeEntry(model);
+        InstalledVersion current = activeEntry(model);
         if (target != current) {
             long started = System.nanoTime();
             if (!loadEdge(target)) {
@@ -277,27 +278,23 @@ final class ModelInventory implements ModelCatalog {
         return status(target);
     }
 
-    @Override
-    public synchronized ModelVersionStatus rollback(String model) throws ModelCatalogException {
-        Entry current = activeEntry(model);
+    private ModelVersionStatus rollBack(String model) throws ModelCatalogException {
+        InstalledVersion current = activeEntry(model);
         if (current == null) {
             throw new ModelCatalogException("model " + model + " has no active version; installed: " + ids(model));
         }
-        Entry previous = edgeCandidates(model)
-                .filter(e -> ModelVersions.compare(e.version(), current.version()) < 0)
-                .max(Comparator.comparing(Entry::version, ModelVersions.ORDER))
+        String previous = ActiveVersionChoice.previous(model, current.version(), candidates())
                 .orElseThrow(() -> new ModelCatalogException("no valid version of " + model + " older than "
                         + current.version() + " is installed; installed: " + ids(model)));
-        return activate(model, previous.version());
+        return pinAndActivate(model, previous);
     }
 
-    @Override
-    public synchronized ModelVersionStatus followNewest(String model) throws ModelCatalogException {
+    private ModelVersionStatus unpin(String model) throws ModelCatalogException {
         if (entries.values().stream().noneMatch(e -> e.model().equals(model))) {
             throw new ModelCatalogException("model " + model + " is not installed");
         }
         pins.unpin(model);
-        Entry active = reconcile(model, activeEntry(model));
+        InstalledVersion active = reconcile(model, activeEntry(model));
         if (active == null) {
             throw new ModelCatalogException("model " + model + " has no valid version with an edge partition; installed: "
                     + ids(model));
@@ -312,9 +309,9 @@ final class ModelInventory implements ModelCatalog {
      * @param current the entry whose edge partition serves now (possibly already removed from {@link #entries})
      * @return the active entry afterwards, or null if none
      */
-    private Entry reconcile(String model, Entry current) {
+    private InstalledVersion reconcile(String model, InstalledVersion current) {
         while (true) {
-            Entry target = target(model);
+            InstalledVersion target = target(model);
             if (target == current && current != null && entries.containsValue(current)) {
                 return current;
             }
@@ -334,30 +331,26 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    /** The pinned valid version, else the newest valid version, that carries an edge partition; null if none. */
-    private Entry target(String model) {
-        Optional<String> pin = pins.get(model);
-        if (pin.isPresent()) {
-            Optional<Entry> pinned = edgeCandidates(model).filter(e -> e.version().equals(pin.get())).findFirst();
-            if (pinned.isPresent()) {
-                return pinned.get();
-            }
-        }
-        return edgeCandidates(model).max(Comparator.comparing(Entry::version, ModelVersions.ORDER)).orElse(null);
+    /** The entry of the version {@link ActiveVersionChoice} picks for {@code model}; null if none. */
+    private InstalledVersion target(String model) {
+        return ActiveVersionChoice.choose(model, candidates(), pins.get(model))
+                .flatMap(version -> entries.values().stream().filter(e -> e.model().equals(model)
+                        && e.version().equals(version) && e.valid() && e.carries(PartitionKind.EDGE)).findFirst())
+                .orElse(null);
     }
 
-    private java.util.stream.Stream<Entry> edgeCandidates(String model) {
-        return entries.values().stream().filter(e -> e.model().equals(model) && e.valid() && e.carries(PartitionKind.EDGE));
+    private List<ActiveVersionChoice.Candidate> candidates() {
+        return entries.values().stream().map(InstalledVersion::candidate).toList();
     }
 
-    private Entry activeEntry(String model) {
-        Entry orphan = orphans.get(model);
+    private InstalledVersion activeEntry(String model) {
+        InstalledVersion orphan = orphans.get(model);
         return entries.values().stream().filter(e -> e.model().equals(model) && e.active()).findFirst()
                 .orElse(orphan != null && orphan.active() ? orphan : null);
     }
 
     /** Loads, validates and warms the edge partition of a standby version; on failure rejects the entry. */
-    private boolean loadEdge(Entry e) {
+    private boolean loadEdge(InstalledVersion e) {
         if (e.edge != null) {
             return true;
         }
@@ -382,7 +375,7 @@ final class ModelInventory implements ModelCatalog {
     }
 
     /** Registers the target's (loaded) edge partition, then unregisters and drains the current one. */
-    private void switchEdge(Entry current, Entry target, long started) {
+    private void switchEdge(InstalledVersion current, InstalledVersion target, long started) {
         long ready = System.nanoTime();
         target.edgeService = context.registerService(EdgePartition.class, target.edge, properties(target.headers));
         long drain = 0;
@@ -393,7 +386,7 @@ final class ModelInventory implements ModelCatalog {
             if (orphans.get(current.model()) == current) {
                 // its cloud partition serves offloads still in flight until the grace period ends
                 current.detail = "replaced by " + target.version() + "; cloud partition kept for offloads in flight";
-                timer.schedule(() -> expireOrphan(current), updateGraceMs, TimeUnit.MILLISECONDS);
+                thread.schedule(() -> change(() -> expireOrphan(current)), updateGraceMs);
             }
         }
         target.detail = "active since " + java.time.Instant.now() + " (ready in " + (ready - started) / 1_000_000
@@ -405,7 +398,7 @@ final class ModelInventory implements ModelCatalog {
     }
 
     /** Unregisters an active edge partition, then closes it: close waits for the runs in flight. */
-    private void retire(Entry e) {
+    private void retire(InstalledVersion e) {
         unregister(e.edgeService);
         e.edgeService = null;
         close(e.edge);
@@ -415,7 +408,7 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    private void closeIfStandby(Entry e) {
+    private void closeIfStandby(InstalledVersion e) {
         if (e.edge != null && !e.active()) {
             close(e.edge);
             e.edge = null;
@@ -425,10 +418,10 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    private void reject(Entry e, Exception reason) {
+    private void reject(InstalledVersion e, Exception reason) {
         e.rejection = reason.getMessage() == null ? reason.toString() : reason.getMessage();
         e.detail = e.rejection;
-        Entry serving = activeEntry(e.model());
+        InstalledVersion serving = activeEntry(e.model());
         LOG.log(Level.ERROR, "model bundle {0} ({1}) rejected: {2}; {3}", describe(e.bundle), e.headers.id(), e.rejection,
                 serving == null ? "no version of " + e.model() + " serves" : serving.headers.id() + " keeps serving");
         if (reason instanceof RuntimeException) {
@@ -436,8 +429,8 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    private void requireNoDuplicate(Entry entry) throws ModelLoadException {
-        for (Entry other : entries.values()) {
+    private void requireNoDuplicate(InstalledVersion entry) throws ModelLoadException {
+        for (InstalledVersion other : entries.values()) {
             if (other == entry || !other.valid() || !other.headers.id().equals(entry.headers.id())) {
                 continue;
             }
@@ -450,7 +443,7 @@ final class ModelInventory implements ModelCatalog {
         }
     }
 
-    private ModelVersionStatus status(Entry e) {
+    private ModelVersionStatus status(InstalledVersion e) {
         State state = !e.valid() ? State.REJECTED : e.active() || (!e.carries(PartitionKind.EDGE) && e.cloudService != null)
                 ? State.ACTIVE : State.STANDBY;
         boolean pinned = e.valid() && pins.get(e.model()).filter(e.version()::equals).isPresent();
@@ -466,8 +459,8 @@ final class ModelInventory implements ModelCatalog {
         return ids.toString();
     }
 
-    private static final Comparator<Entry> NEWEST_FIRST = Comparator.comparing(Entry::model)
-            .thenComparing(Entry::version, ModelVersions.ORDER.reversed())
+    private static final Comparator<InstalledVersion> NEWEST_FIRST = Comparator.comparing(InstalledVersion::model)
+            .thenComparing(InstalledVersion::version, ModelVersions.ORDER.reversed())
             .thenComparing(e -> e.bundle.getBundleId());
 
     private static Dictionary<String, Object> properties(ModelBundleHeaders headers) {

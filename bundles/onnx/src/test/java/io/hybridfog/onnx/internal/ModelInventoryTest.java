@@ -58,7 +58,9 @@ class ModelInventoryTest {
         }
     }
 
-    private final List<Registered> registered = new ArrayList<>();
+    private final List<Registered> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Runs inside registerService, on the registering thread, as a synchronous service listener would. */
+    private volatile Runnable onRegister = () -> { };
     @TempDir
     Path data;
     private ModelInventory inventory;
@@ -256,6 +258,69 @@ class ModelInventoryTest {
         assertEquals(List.of(), registered);
     }
 
+    @Test
+    void aListenerOnAnotherThreadReadsTheCatalogWhileAPartitionIsRegistered() throws Exception {
+        List<String> seenDuringRegistration = new java.util.concurrent.CopyOnWriteArrayList<>();
+        onRegister = () -> {
+            // a service listener handing the event to another thread and waiting for it: blocks forever if the
+            // inventory registers services while holding a lock that versions() needs
+            Thread reader = new Thread(() -> seenDuringRegistration.add(states().toString()));
+            reader.start();
+            try {
+                reader.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        add(modelBundle(1, "1.0.0", Defect.NONE));
+        add(modelBundle(2, "1.1.0", Defect.NONE));
+        assertEquals(4, seenDuringRegistration.size(), "each of the 4 registrations (edge and cloud of two versions) let the reader finish: "
+                + seenDuringRegistration);
+        assertEquals("1.1.0", liveEdge().descriptor().version());
+    }
+
+    @Test
+    void aCatalogCommandFromInsideASwitchFailsClearlyInsteadOfWaitingForItself() throws Exception {
+        add(modelBundle(1, "1.0.0", Defect.NONE));
+        List<Exception> thrown = new java.util.concurrent.CopyOnWriteArrayList<>();
+        onRegister = () -> thrown.add(assertThrows(ModelCatalogException.class, () -> inventory.rollback(MODEL)));
+        add(modelBundle(2, "1.1.0", Defect.NONE));
+        onRegister = () -> { };
+        assertEquals(2, thrown.size(), "cloud and edge registration of 1.1.0");
+        assertTrue(thrown.get(0).getMessage().contains("another thread"), thrown.get(0).getMessage());
+        assertEquals("1.1.0", liveEdge().descriptor().version());
+        assertEquals("1.0.0", inventory.rollback(MODEL).version(), "from the test thread it works");
+    }
+
+    @Test
+    void concurrentCommandsAndBundleEventsLeaveExactlyOneEdgePartitionOfTheChosenVersion() throws Exception {
+        add(modelBundle(1, "1.0.0", Defect.NONE));
+        add(modelBundle(2, "1.1.0", Defect.NONE));
+        Bundle v3 = modelBundle(3, "1.2.0", Defect.NONE);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                done.add(pool.submit(() -> inventory.activate(MODEL, "1.0.0")));
+                done.add(pool.submit(() -> inventory.followNewest(MODEL)));
+            }
+            done.add(pool.submit(() -> {
+                add(v3);
+                return null;
+            }));
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        inventory.followNewest(MODEL);
+        assertEquals("1.2.0", liveEdge().descriptor().version());
+        liveEdge().run(BLANK);
+        assertEquals(List.of("1.2.0:ACTIVE", "1.1.0:STANDBY", "1.0.0:STANDBY"), states());
+        assertEquals(List.of("1.0.0", "1.1.0", "1.2.0"), liveVersions(CloudPartition.class));
+    }
+
     private void add(Bundle bundle) throws Exception {
         inventory.added(bundle, headers(bundle));
     }
@@ -340,6 +405,7 @@ class ModelInventoryTest {
                     @SuppressWarnings("unchecked")
                     Dictionary<String, ?> properties = (Dictionary<String, ?>) args[2];
                     registered.add(new Registered(type.getName(), args[1], properties, unregistered));
+                    onRegister.run();
                     return Proxy.newProxyInstance(ServiceRegistration.class.getClassLoader(), new Class<?>[] {ServiceRegistration.class},
                             (p, m, a) -> {
                                 if (m.getName().equals("unregister")) {
