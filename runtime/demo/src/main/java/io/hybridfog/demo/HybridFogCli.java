@@ -1,7 +1,11 @@
 package io.hybridfog.demo;
 
-import picocli.CommandLine;
+import io.hybridfog.demo.bench.BenchCommand;
+import io.hybridfog.demo.bench.PartitionBenchCommand;
+import io.hybridfog.demo.dse.DseCommand;
+import io.hybridfog.demo.replay.DemoCommand;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of the {@code hybridfog} command line. */
 @Command(name = "hybridfog", mixinStandardHelpOptions = true, version = "HybridFog 0.1.0",
@@ -20,7 +24,7 @@ public final class HybridFogCli {
     }
 
     /** Failures print one line, {@code error: <reason>}; set HYBRIDFOG_DEBUG=1 for the stack trace. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new HybridFogCli()).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             if (System.getenv("HYBRIDFOG_DEBUG") != null) {

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.bench;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -7,6 +7,15 @@ import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
 import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.Softmax;
+import io.hybridfog.demo.data.Cifar10TestSet;
+import io.hybridfog.demo.data.FashionMnistTestSet;
+import io.hybridfog.demo.data.TestSet;
+import io.hybridfog.demo.replay.CliChecks;
+import io.hybridfog.demo.replay.DemoCommand;
+import io.hybridfog.demo.runtime.DeviceFleet;
+import io.hybridfog.demo.runtime.MosquittoProcess;
+import io.hybridfog.demo.runtime.RunSummary;
+import io.hybridfog.demo.runtime.RuntimeStack;
 import io.hybridfog.onnx.ModelBundle;
 import io.hybridfog.onnx.ModelBundleHeaders;
 import io.hybridfog.onnx.ModelBundleLoader;
@@ -34,7 +43,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark: gateway throughput vs a plain ONNX Runtime loop over the same edge partition.")
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--samples", defaultValue = "3000", description = "Samples per measurement (default: ${DEFAULT-VALUE}).")
     int samples;

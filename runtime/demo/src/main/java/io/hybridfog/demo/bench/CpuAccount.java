@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.bench;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -7,11 +7,11 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.hybridfog.codec.Softmax;
 import io.hybridfog.onnx.OnnxPartitions;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,7 +40,7 @@ import java.util.stream.Stream;
                 + "the first one, measured in the same rounds.",
                 "Example: bench-partitions --edge float=models/cifar10/s2b3-b1/edge.onnx "
                         + "--edge integer=/tmp/s2b3-b1-int/edge.onnx"})
-final class PartitionBenchCommand implements Callable<Integer> {
+public final class PartitionBenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +11,7 @@ import java.util.List;
  * {@code reference-predictions.csv}), labelled by its folder's index in {@link #CLASSES}. {@code hybridfog bench
  * --dataset cifar10} loads it so; demo and dse find it through the data set configuration ({@link DatasetSpec}).
  */
-final class Cifar10TestSet {
+public final class Cifar10TestSet {
     /** Standard CIFAR-10 class order (also alphabetical), as models/hybridfog_models/datasets/cifar10.json pins it. */
     static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
             "ship", "truck");
@@ -25,7 +25,7 @@ final class Cifar10TestSet {
      * The folder holding test.zip: {@code dataDir} if given, else {@code $HYBRIDFOG_DATA/cifar10} if that variable is
      * set (it names the shared data root, e.g. {@code ../shared/data}), else {@code <home>/../shared/data/cifar10}.
      */
-    static Path locate(Path dataDir, Path home) {
+    public static Path locate(Path dataDir, Path home) {
         return dataDir != null ? dataDir : DatasetSpec.dataRoot(home).resolve("cifar10");
     }
 
@@ -35,7 +35,7 @@ final class Cifar10TestSet {
      * @throws IOException if test.zip is absent (the message says where it was looked for and how to point elsewhere),
      *                     unreadable, or holds an image outside the ten class folders
      */
-    static ImageFolderTestSet fromFolder(Path dir, int limit) throws IOException {
+    public static ImageFolderTestSet fromFolder(Path dir, int limit) throws IOException {
         Path zip = dir.resolve(ZIP);
         if (!Files.isRegularFile(zip)) {
             throw new IOException("CIFAR-10 test set not found: " + zip.toAbsolutePath()

@@ -1,7 +1,7 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -36,10 +36,10 @@ import java.util.stream.Stream;
  * Fashion-MNIST's test split without {@code --data} is the repository copy, then Debian's dataset-fashion-mnist
  * ({@link FashionMnistTestSet#load}).
  */
-final class DatasetSpec {
+public final class DatasetSpec {
     static final String CONFIG_DIR = "models/hybridfog_models/datasets";
     /** The shipped binary-edge CIFAR-10 variant: cut after stage 2 block 3, 1-bit edge. */
-    static final String CIFAR10_DEFAULT_MODEL = "cifar10-resnet32-s2b3-b1";
+    public static final String CIFAR10_DEFAULT_MODEL = "cifar10-resnet32-s2b3-b1";
     /**
      * The model {@code hybridfog demo} runs when {@code --model} is not given and the data set has several: the
      * shipped ones, and CIFAR-100's 4-bit edge of models/README.md. Other data sets: their only model.
@@ -49,7 +49,7 @@ final class DatasetSpec {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern VARIANT = Pattern.compile("(?:(resnet\\d+)-)?(s\\d(?:b\\d+)?|\\d+)-b(\\d+)");
     /** Python's json writes Infinity and NaN (e.g. a calibration margin of metrics.json): read them. */
-    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    public static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     private final String name;
     private final JsonNode config;
@@ -71,7 +71,7 @@ final class DatasetSpec {
      * @throws IllegalArgumentException for a name that cannot be one, or a configuration file that does not exist
      * @throws IOException              if a configuration file cannot be read as JSON
      */
-    static DatasetSpec resolve(String nameOrPath, Path home) throws IOException {
+    public static DatasetSpec resolve(String nameOrPath, Path home) throws IOException {
         if (nameOrPath.endsWith(".json")) {
             Path file = Path.of(nameOrPath);
             if (!Files.isRegularFile(file)) {
@@ -94,12 +94,12 @@ final class DatasetSpec {
     }
 
     /** A data set of the checkout's configurations, by name, without reading its configuration (for {@link #howToProduce}). */
-    static DatasetSpec named(String name) {
+    public static DatasetSpec named(String name) {
         return new DatasetSpec(name, JSON.createObjectNode(), null, true);
     }
 
     /** The named configurations of the checkout (file names without .json), sorted. */
-    static List<String> configured(Path home) throws IOException {
+    public static List<String> configured(Path home) throws IOException {
         Path dir = home.resolve(CONFIG_DIR);
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -110,7 +110,7 @@ final class DatasetSpec {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
@@ -130,12 +130,12 @@ final class DatasetSpec {
     }
 
     /** The model {@code demo} runs by default when the data set has several (see {@link #DEFAULT_MODELS}), or null. */
-    String defaultModel() {
+    public String defaultModel() {
         return DEFAULT_MODELS.get(name);
     }
 
     /** True if the model bundle was trained on this data set (metadata {@code dataset}, else its name's prefix). */
-    boolean belongs(ModelBundleJars.Installed bundle) {
+    public boolean belongs(ModelBundleJars.Installed bundle) {
         String dataset = bundle.dataset();
         return dataset != null ? dataset.equals(name) : belongsByName(bundle.model());
     }
@@ -217,7 +217,7 @@ final class DatasetSpec {
      * @throws IOException if the test split is absent (the message says where it was looked for), unreadable, or its
      *                     classes are not the model's
      */
-    TestSet loadTestSet(Path dataDir, Path home, List<String> modelLabels, int limit) throws IOException {
+    public TestSet loadTestSet(Path dataDir, Path home, List<String> modelLabels, int limit) throws IOException {
         List<String> expected = strings(config.has("labels") ? config.path("labels") : config.path("classes"));
         if (!expected.isEmpty() && !expected.equals(modelLabels)) {
             throw new IOException("the model's labels " + modelLabels + " are not those of the data set configuration "
@@ -251,20 +251,20 @@ final class DatasetSpec {
     }
 
     /** The variant folder models/train.py writes a model to: {@code cifar100-resnet32-s2b3-b4} -> {@code s2b3-b4}. */
-    String variantOf(String model) {
+    public String variantOf(String model) {
         String rest = model.startsWith(name + "-") ? model.substring(name.length() + 1) : model;
         return rest.startsWith("resnet32-") ? rest.substring("resnet32-".length()) : rest;
     }
 
     /** A PyTorch evaluation of a model: metrics.json's content and where it was read. */
-    record Reference(JsonNode metrics, String source) {
+    public record Reference(JsonNode metrics, String source) {
     }
 
     /**
      * The PyTorch evaluation of the bundle's model and version: {@code <home>/models/<name>/<variant>/metrics.json},
      * {@code <home>/models/<name>/metrics.json}, else the bundle's own; a file of another model or version is skipped.
      */
-    Optional<Reference> pytorchReference(Path home, ModelBundleJars.Installed bundle) throws IOException {
+    public Optional<Reference> pytorchReference(Path home, ModelBundleJars.Installed bundle) throws IOException {
         Path dir = home.resolve("models").resolve(name);
         for (Path file : List.of(dir.resolve(variantOf(bundle.model())).resolve("metrics.json"), dir.resolve("metrics.json"))) {
             if (Files.isRegularFile(file)) {
@@ -294,7 +294,7 @@ final class DatasetSpec {
      *
      * @param model the model asked for, or null: its variant (cut, bits, architecture) goes into the commands
      */
-    String howToProduce(String model) {
+    public String howToProduce(String model) {
         if (name.equals("fashion-mnist") && (model == null || model.equals("fashion-mnist-hybrid"))) {
             return "it is built by the module models/fashion-mnist (mvn install -pl models/fashion-mnist,runtime/demo)";
         }

@@ -1,6 +1,5 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import javax.imageio.ImageIO;
 
 /**
  * The test split of an IDX data set (the MNIST family: {@code t10k-images-idx3-ubyte[.gz]} and
@@ -18,7 +18,7 @@ import java.util.zip.GZIPInputStream;
  * send it; labels are the label file's bytes (class ids). {@link #load} is the 10,000 Fashion-MNIST test images: the
  * repository copy first, then Debian's dataset-fashion-mnist.
  */
-final class FashionMnistTestSet implements TestSet {
+public final class FashionMnistTestSet implements TestSet {
     static final String IMAGES = "t10k-images-idx3-ubyte";
     static final String LABELS = "t10k-labels-idx1-ubyte";
 
@@ -32,7 +32,7 @@ final class FashionMnistTestSet implements TestSet {
         this.labels = labels;
     }
 
-    static FashionMnistTestSet load(Path home, int limit) throws IOException {
+    public static FashionMnistTestSet load(Path home, int limit) throws IOException {
         List<Path> dirs = List.of(home.resolve("models/fashion-mnist/data"), Path.of("/usr/share/datasets/fashion-mnist"));
         Path dir = dirs.stream().filter(FashionMnistTestSet::isIdxFolder).findFirst()
                 .orElseThrow(() -> new IOException("Fashion-MNIST test split not found in " + dirs));

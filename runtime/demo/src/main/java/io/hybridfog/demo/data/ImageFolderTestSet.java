@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +23,7 @@ import java.util.zip.ZipFile;
  * folder name in the class list the model was trained with (its metadata's {@code labels}: the sorted folder names of
  * the training split, or a data set configuration's pinned {@code classes}).
  */
-final class ImageFolderTestSet implements TestSet {
+public final class ImageFolderTestSet implements TestSet {
     private final String name;
     private final List<String> classes;
     private final List<String> entries;

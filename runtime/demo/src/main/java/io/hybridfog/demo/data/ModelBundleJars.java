@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 
 /** Finding model bundle jars and reading what the runtime's loader does not expose (optional metadata keys, metrics). */
-final class ModelBundleJars {
+public final class ModelBundleJars {
     private static final ObjectMapper JSON = DatasetSpec.JSON;
 
     private ModelBundleJars() {
@@ -39,15 +39,15 @@ final class ModelBundleJars {
      * @param edgeEntry the edge partition's path in the jar, or null if it has none (or invalid headers)
      * @param metadata  the edge partition's metadata document (empty if the bundle has no edge partition)
      */
-    record Installed(Path jar, String model, String version, String edgeEntry, JsonNode metadata) {
+    public record Installed(Path jar, String model, String version, String edgeEntry, JsonNode metadata) {
         /** The metadata's optional {@code dataset} key, or null. */
-        String dataset() {
+        public String dataset() {
             JsonNode d = metadata.path("dataset");
             return d.isTextual() ? d.asText() : null;
         }
 
         /** The metadata's {@code labels} (empty if absent). */
-        List<String> labels() {
+        public List<String> labels() {
             List<String> labels = new ArrayList<>();
             metadata.path("labels").forEach(l -> labels.add(l.asText()));
             return labels;
@@ -63,7 +63,7 @@ final class ModelBundleJars {
      * Every model bundle jar in {@code folder} (sorted by file name) with its edge metadata; a missing folder yields
      * none. Reads each edge partition's metadata with ONNX Runtime (no graph optimization).
      */
-    static List<Installed> installed(Path folder) throws IOException {
+    public static List<Installed> installed(Path folder) throws IOException {
         List<Installed> found = new ArrayList<>();
         if (!Files.isDirectory(folder)) {
             return found;
@@ -80,7 +80,7 @@ final class ModelBundleJars {
     }
 
     /** The jar as a model bundle, or empty if it is none (no {@code HybridFog-Model} header). */
-    static Optional<Installed> bundle(Path jar) throws IOException {
+    public static Optional<Installed> bundle(Path jar) throws IOException {
         Attributes main;
         try (JarFile f = new JarFile(jar.toFile())) {
             if (f.getManifest() == null || f.getManifest().getMainAttributes().getValue(ModelBundleHeaders.MODEL) == null) {
@@ -108,7 +108,7 @@ final class ModelBundleJars {
      *
      * @param entry the partition's path inside the jar (from {@code HybridFog-Partitions})
      */
-    static JsonNode metadataDocument(Path jar, String entry, OrtEnvironment env) throws IOException, OrtException {
+    public static JsonNode metadataDocument(Path jar, String entry, OrtEnvironment env) throws IOException, OrtException {
         byte[] onnx = read(jar, entry).orElseThrow(() -> new IOException(jar + " has no entry " + entry));
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
@@ -120,7 +120,7 @@ final class ModelBundleJars {
     }
 
     /** The training/evaluation figures a model bundle ships next to its partitions ({@code models/metrics.json}), if any. */
-    static Optional<JsonNode> metrics(Path jar, String partitionEntry) throws IOException {
+    public static Optional<JsonNode> metrics(Path jar, String partitionEntry) throws IOException {
         int slash = partitionEntry.lastIndexOf('/');
         String entry = (slash < 0 ? "" : partitionEntry.substring(0, slash + 1)) + "metrics.json";
         Optional<byte[]> bytes = read(jar, entry);

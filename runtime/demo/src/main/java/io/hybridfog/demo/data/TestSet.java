@@ -1,7 +1,7 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 /** Labelled samples as a device would send them: encoded image bytes (PNG or JPEG). */
-interface TestSet {
+public interface TestSet {
     String name();
 
     int size();

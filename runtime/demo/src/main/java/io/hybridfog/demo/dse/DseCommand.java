@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hybridfog.api.EnergyModel;
 import io.hybridfog.api.ExitPolicy;
 import io.hybridfog.api.ModelDescriptor;
+import io.hybridfog.demo.data.DatasetSpec;
+import io.hybridfog.demo.data.ModelBundleJars;
+import io.hybridfog.demo.data.TestSet;
+import io.hybridfog.demo.runtime.RuntimeStack;
 import io.hybridfog.energy.MacEnergyModel;
 import io.hybridfog.onnx.ModelBundle;
 import io.hybridfog.onnx.ModelBundleLoader;
@@ -19,11 +23,11 @@ import io.hybridfog.policy.EntropyPolicy;
 import io.hybridfog.policy.MarginPolicy;
 import io.hybridfog.policy.MaxSoftmaxPolicy;
 import io.hybridfog.policy.NormalizedEntropyPolicy;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,7 +53,7 @@ import java.util.stream.Collectors;
         description = {"Design space exploration: accuracy vs energy of every model variant (cut x edge bit-width) "
                 + "over a sweep of exit thresholds, from one run of each partition over the test set.",
                 "Writes dse.csv (every point), dse.md (Pareto-optimal and calibrated points) and pareto.html (plot)."})
-final class DseCommand implements Callable<Integer> {
+public final class DseCommand implements Callable<Integer> {
 
     /** The exit policies of bundles/policy, as the gateway finds them by name. */
     static final List<ExitPolicy> POLICIES = List.of(new EntropyPolicy(), new NormalizedEntropyPolicy(),

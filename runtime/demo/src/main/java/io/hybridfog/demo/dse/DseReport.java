@@ -1,5 +1,6 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
+import io.hybridfog.demo.plot.SvgScatterPlot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import java.io.PrintStream;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 /**
  * One threshold of one variant, evaluated over a test set.
@@ -12,7 +12,7 @@ package io.hybridfog.demo;
  * @param referencePj       energy per sample of the full-precision network, pJ
  * @param offloadBytes      HFT bytes sent per offloaded sample
  */
-record SweepPoint(double threshold, boolean calibrated, int samples, int correct, int edgeExits,
+public record SweepPoint(double threshold, boolean calibrated, int samples, int correct, int edgeExits,
                   double energyPerSamplePj, double referencePj, int offloadBytes) {
 
     /** Fraction of samples answered correctly, in [0, 1]. */

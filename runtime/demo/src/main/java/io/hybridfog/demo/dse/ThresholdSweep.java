@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import io.hybridfog.api.ExitDecision;
 import io.hybridfog.api.ExitPolicy;
@@ -13,7 +13,7 @@ import java.util.TreeSet;
  * computed once ({@link VariantOutputs}): each sample's decision is the exit policy's, exactly as the gateway
  * decides; an exited sample is answered with the exit's class, an offloaded one with the cloud's.
  */
-final class ThresholdSweep {
+public final class ThresholdSweep {
 
     private ThresholdSweep() {
     }

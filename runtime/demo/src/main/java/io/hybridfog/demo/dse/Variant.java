@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import io.hybridfog.api.MacCounts;
 
@@ -19,7 +19,7 @@ import java.util.Map;
  * @param calibratedThreshold the model's calibrated threshold (in {@code unit}) when {@code policy} is the model's
  *                            own, else NaN (a threshold of another policy's unit means nothing here)
  */
-record Variant(String model, String version, String bundle, String cut, int edgeBits, String edgeBitsSource,
+public record Variant(String model, String version, String bundle, String cut, int edgeBits, String edgeBitsSource,
                String policy, String unit, double calibratedThreshold) {
 
     /** Short name for tables and the plot legend, e.g. {@code fashion-mnist-hybrid 1.0.0, 1-bit edge}. */

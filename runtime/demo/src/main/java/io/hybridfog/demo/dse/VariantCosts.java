@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import io.hybridfog.api.EnergyEstimate;
 import io.hybridfog.api.EnergyModel;
@@ -14,7 +14,7 @@ import io.hybridfog.codec.TensorCodec;
  * @param referencePj  energy of the same network entirely in full precision, pJ (the baseline)
  * @param offloadBytes HFT bytes the gateway sends per offloaded sample
  */
-record VariantCosts(double edgeExitPj, double offloadedPj, double referencePj, int offloadBytes) {
+public record VariantCosts(double edgeExitPj, double offloadedPj, double referencePj, int offloadBytes) {
 
     /**
      * Energies from {@link EnergyModel#estimate} with the model's MAC counts; offload bytes from

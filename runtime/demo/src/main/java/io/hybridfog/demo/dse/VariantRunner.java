@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import io.hybridfog.api.CloudPartition;
 import io.hybridfog.api.EdgeOutput;
@@ -8,6 +8,7 @@ import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
 import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.Softmax;
+import io.hybridfog.demo.data.TestSet;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,9 +19,9 @@ import java.util.Arrays;
  * ({@link SampleDecoder}), the edge partition over all of them in batches (keeping exit logits and features), then
  * the cloud partition over all features. The threshold sweep then only re-reads these outputs.
  */
-final class VariantRunner {
+public final class VariantRunner {
     /** The gateway's default {@code max.payload.bytes} (config/demo/io.hybridfog.edge.cfg), bytes. */
-    static final int MAX_PAYLOAD_BYTES = 1 << 20;
+    public static final int MAX_PAYLOAD_BYTES = 1 << 20;
 
     private final int batchSize;
     private final PrintStream out;

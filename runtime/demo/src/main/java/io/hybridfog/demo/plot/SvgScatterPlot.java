@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.plot;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -11,12 +11,12 @@ import java.util.Locale;
  * ticks with grid lines, axis labels, and a legend below the plot. Layers (point sets and polylines) are drawn in
  * the order they are added; every point may carry a tooltip (an SVG {@code <title>}).
  */
-final class SvgScatterPlot {
+public final class SvgScatterPlot {
 
-    enum Marker { CIRCLE, RING, DIAMOND }
+    public enum Marker { CIRCLE, RING, DIAMOND }
 
     /** A data point; {@code tooltip} may be null. */
-    record Point(double x, double y, String tooltip) {
+    public record Point(double x, double y, String tooltip) {
     }
 
     /** A set of markers, or a polyline through the points in order when {@code marker} is null. */
@@ -35,7 +35,7 @@ final class SvgScatterPlot {
     private final String yLabel;
     private final List<Layer> layers = new ArrayList<>();
 
-    SvgScatterPlot(String title, String xLabel, boolean logX, String yLabel) {
+    public SvgScatterPlot(String title, String xLabel, boolean logX, String yLabel) {
         this.title = title;
         this.xLabel = xLabel;
         this.logX = logX;
@@ -43,13 +43,13 @@ final class SvgScatterPlot {
     }
 
     /** Adds markers; {@code name} appears in the legend unless null. */
-    SvgScatterPlot points(String name, String colour, Marker marker, List<Point> points) {
+    public SvgScatterPlot points(String name, String colour, Marker marker, List<Point> points) {
         layers.add(new Layer(name, colour, marker, List.copyOf(points)));
         return this;
     }
 
     /** Adds a polyline through the points in the given order; {@code name} appears in the legend unless null. */
-    SvgScatterPlot line(String name, String colour, List<Point> points) {
+    public SvgScatterPlot line(String name, String colour, List<Point> points) {
         layers.add(new Layer(name, colour, null, List.copyOf(points)));
         return this;
     }
@@ -59,7 +59,7 @@ final class SvgScatterPlot {
      * @param height of the plot (title, axes and plot area; the legend adds its rows below), px
      * @throws IllegalArgumentException if there is no point, or a log-x point has x &lt;= 0
      */
-    String toSvg(int width, int height) {
+    public String toSvg(int width, int height) {
         Axis x = logX ? Axis.log(values(true)) : Axis.linear(values(true));
         Axis y = Axis.linear(values(false));
         int plotW = width - LEFT - RIGHT;
@@ -146,11 +146,11 @@ final class SvgScatterPlot {
     }
 
     /** Three significant digits, no trailing zeros, no exponent: 0.05, 1.5, 20, 130. */
-    static String tickLabel(double v) {
+    public static String tickLabel(double v) {
         return v == 0 ? "0" : new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     }
 
-    static String esc(String text) {
+    public static String esc(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.replay;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -9,23 +9,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Option checks that fail with picocli's usage error (exit code 2) before anything is started or written. */
-final class CliChecks {
+public final class CliChecks {
     private CliChecks() {
     }
 
-    static void positive(CommandSpec spec, String option, long value) {
+    public static void positive(CommandSpec spec, String option, long value) {
         if (value < 1) {
             throw new ParameterException(spec.commandLine(), option + " must be >= 1, got " + value);
         }
     }
 
-    static void notNegative(CommandSpec spec, String option, long value) {
+    public static void notNegative(CommandSpec spec, String option, long value) {
         if (value < 0) {
             throw new ParameterException(spec.commandLine(), option + " must be >= 0, got " + value);
         }
     }
 
-    static void folder(CommandSpec spec, String option, Path folder, String problem) {
+    public static void folder(CommandSpec spec, String option, Path folder, String problem) {
         if (!Files.isDirectory(folder)) {
             throw new ParameterException(spec.commandLine(), option + ": " + folder + " " + problem);
         }

@@ -1,8 +1,15 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.hybridfog.demo.data.DatasetSpec;
+import io.hybridfog.demo.data.ModelBundleJars;
+import io.hybridfog.demo.data.TestSet;
+import io.hybridfog.demo.runtime.DeviceFleet;
+import io.hybridfog.demo.runtime.MosquittoProcess;
+import io.hybridfog.demo.runtime.RunSummary;
+import io.hybridfog.demo.runtime.RuntimeStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +28,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Replay a test set from simulated MQTT devices through the edge gateway and cloud worker.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Data set: a name (fashion-mnist, cifar10, "
             + "cifar100, or any data set a model bundle was trained on) or a data set configuration file (.json) "
@@ -75,20 +82,20 @@ final class DemoCommand implements Callable<Integer> {
      * The data sets {@code hybridfog bench} takes (its {@code --dataset}); demo and dse take any data set
      * ({@link DatasetSpec}).
      */
-    enum Dataset {
+    public enum Dataset {
         fashion_mnist("fashion-mnist-hybrid"),
         cifar10(DatasetSpec.CIFAR10_DEFAULT_MODEL);
 
-        static final String CIFAR10_DEFAULT_MODEL = DatasetSpec.CIFAR10_DEFAULT_MODEL;
+        public static final String CIFAR10_DEFAULT_MODEL = DatasetSpec.CIFAR10_DEFAULT_MODEL;
 
-        final String defaultModel;
+        public final String defaultModel;
 
         Dataset(String defaultModel) {
             this.defaultModel = defaultModel;
         }
 
         /** How the model bundle of {@code model} is produced, for the error when it is missing. */
-        String producedBy(String model) {
+        public String producedBy(String model) {
             return DatasetSpec.named(toString()).howToProduce(model);
         }
 
@@ -99,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** picocli converter for {@link Dataset}. */
-    static final class DatasetConverter implements picocli.CommandLine.ITypeConverter<Dataset> {
+    public static final class DatasetConverter implements picocli.CommandLine.ITypeConverter<Dataset> {
         @Override
         public Dataset convert(String value) {
             for (Dataset d : Dataset.values()) {
@@ -120,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
      *
      * @throws IllegalStateException saying what is installed and how to produce or choose one
      */
-    static ModelBundleJars.Installed choose(DatasetSpec dataset, String model, List<ModelBundleJars.Installed> installed,
+    public static ModelBundleJars.Installed choose(DatasetSpec dataset, String model, List<ModelBundleJars.Installed> installed,
                                             Path modelDir, Path home) throws IOException {
         if (model != null) {
             return installed.stream().filter(m -> m.model().equals(model)).findFirst().orElseThrow(() -> new IllegalStateException(

@@ -1,9 +1,10 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
 import io.hybridfog.api.HybridFogException;
 import io.hybridfog.api.InferenceResult;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.ResultCodec;
+import io.hybridfog.demo.data.TestSet;
 import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.PahoMessageBus;
 
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * No replay can hang: {@link #replay} and {@link #awaitAll} give up with a {@link StalledException} naming the
  * unanswered samples once no sample has been sent or answered for their stall timeout.
  */
-final class DeviceFleet implements AutoCloseable {
+public final class DeviceFleet implements AutoCloseable {
     private final List<Device> devices = new ArrayList<>();
     private final TestSet testSet;
     private final ConcurrentHashMap<Integer, SampleOutcome> outcomes = new ConcurrentHashMap<>();
@@ -77,7 +78,7 @@ final class DeviceFleet implements AutoCloseable {
      *                             stopped and the message names how many samples are unanswered
      * @throws InterruptedException the calling thread was interrupted (the device threads are stopped)
      */
-    void replay(int count, long stallTimeoutMs) throws InterruptedException, StalledException {
+    public void replay(int count, long stallTimeoutMs) throws InterruptedException, StalledException {
         String replayId = runId + "-" + replayNumber.incrementAndGet();
         List<Thread> threads = new ArrayList<>();
         lastProgressNanos = System.nanoTime();
@@ -126,7 +127,7 @@ final class DeviceFleet implements AutoCloseable {
      * @throws StalledException    not all answered within {@code timeoutMs}, or nothing answered for
      *                             {@code stallTimeoutMs}; the message names how many samples are unanswered
      */
-    void awaitAll(int count, long timeoutMs, long stallTimeoutMs) throws InterruptedException, StalledException {
+    public void awaitAll(int count, long timeoutMs, long stallTimeoutMs) throws InterruptedException, StalledException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (outcomes.size() < count) {
             if (System.currentTimeMillis() >= deadline) {
@@ -166,7 +167,7 @@ final class DeviceFleet implements AutoCloseable {
      * A replay that stopped before every sample was answered. The message says why, how many samples are
      * unanswered, how many of those were sent (and got no result) and how many were never sent.
      */
-    static final class StalledException extends Exception {
+    public static final class StalledException extends Exception {
         private final int unanswered;
 
         StalledException(int count, int sent, int answered, int inFlight, String why) {
@@ -186,7 +187,7 @@ final class DeviceFleet implements AutoCloseable {
      *
      * @throws IllegalStateException samples are still in flight: their late results would count in the next replay
      */
-    void reset() {
+    public void reset() {
         int inFlight = inFlight();
         if (inFlight > 0) {
             throw new IllegalStateException("reset with " + inFlight + " samples in flight");
@@ -196,19 +197,19 @@ final class DeviceFleet implements AutoCloseable {
         duplicates.set(0);
     }
 
-    int sent() {
+    public int sent() {
         return sent.get();
     }
 
-    int answered() {
+    public int answered() {
         return outcomes.size();
     }
 
-    int duplicates() {
+    public int duplicates() {
         return duplicates.get();
     }
 
-    List<SampleOutcome> outcomes() {
+    public List<SampleOutcome> outcomes() {
         return new ArrayList<>(outcomes.values());
     }
 
@@ -321,7 +322,7 @@ final class DeviceFleet implements AutoCloseable {
         }
     }
 
-    static long elapsedMs(long startNanos) {
+    public static long elapsedMs(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 }

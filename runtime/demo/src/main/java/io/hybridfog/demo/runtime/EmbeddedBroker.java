@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
 import com.hivemq.embedded.EmbeddedHiveMQ;
 
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * An MQTT 5 broker inside the demo's JVM (HiveMQ Community Edition, embedded mode), listening on a free
  * loopback port. Anonymous usage statistics are switched off: the demo must not phone home.
  */
-final class EmbeddedBroker implements AutoCloseable {
+public final class EmbeddedBroker implements AutoCloseable {
     private final EmbeddedHiveMQ hivemq;
     private final int port;
 

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * no persistence, TCP_NODELAY on its sockets, no topic aliases (as config/mosquitto). Its process id lets bench
  * measure its CPU time apart from the JVM's.
  */
-final class MosquittoProcess implements AutoCloseable {
+public final class MosquittoProcess implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 10_000;
     private final Process process;
     private final int port;
@@ -25,7 +25,7 @@ final class MosquittoProcess implements AutoCloseable {
     }
 
     /** The Mosquitto executable on this machine, or null: {@code mosquitto} on the PATH or in /usr/sbin. */
-    static Path executable() {
+    public static Path executable() {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/local/sbin";
         for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "mosquitto"))) {
@@ -35,7 +35,7 @@ final class MosquittoProcess implements AutoCloseable {
         return null;
     }
 
-    static MosquittoProcess start(Path executable, Path dir) throws IOException, InterruptedException {
+    public static MosquittoProcess start(Path executable, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port = EmbeddedBroker.freeLoopbackPort();
         Path conf = dir.resolve("mosquitto.conf");
@@ -69,11 +69,11 @@ final class MosquittoProcess implements AutoCloseable {
         throw new IOException("mosquitto did not accept connections on port " + port + " within 10 s");
     }
 
-    String url() {
+    public String url() {
         return "tcp://127.0.0.1:" + port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,12 +10,12 @@ import java.util.TreeMap;
  * Aggregates of a replay: accuracy, edge-exit rate, energy, latency percentiles, throughput.
  * Accuracy and exit rate are over all answered samples (an error result counts as wrong and not exited).
  */
-record RunSummary(int samples, int answered, int lost, int duplicates, int errors, Map<String, Integer> errorsByCode,
+public record RunSummary(int samples, int answered, int lost, int duplicates, int errors, Map<String, Integer> errorsByCode,
                   double accuracy, double edgeExitRate, double meanEnergyPj, double meanReferencePj,
                   double meanOffloadBytesPerOffload, double[] edgeLatencyP50P99, double[] cloudLatencyP50P99,
                   double throughputPerS, double wallS) {
 
-    static RunSummary of(int sent, List<SampleOutcome> outcomes, int duplicates, double wallS) {
+    public static RunSummary of(int sent, List<SampleOutcome> outcomes, int duplicates, double wallS) {
         int correct = 0, edge = 0, errors = 0, offloads = 0;
         double energy = 0, reference = 0, offloadBytes = 0;
         Map<String, Integer> byCode = new TreeMap<>();
@@ -69,7 +69,7 @@ record RunSummary(int samples, int answered, int lost, int duplicates, int error
         return meanReferencePj / meanEnergyPj;
     }
 
-    Map<String, Object> toMap() {
+    public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("samples", samples);
         m.put("answered", answered);
@@ -92,7 +92,7 @@ record RunSummary(int samples, int answered, int lost, int duplicates, int error
         return m;
     }
 
-    String table() {
+    public String table() {
         StringBuilder sb = new StringBuilder();
         row(sb, "samples sent / answered", samples + " / " + answered + (lost > 0 ? "  (" + lost + " LOST)" : ""));
         row(sb, "duplicates", Integer.toString(duplicates));
@@ -112,7 +112,7 @@ record RunSummary(int samples, int answered, int lost, int duplicates, int error
         sb.append(String.format("  %-28s %s%n", name, value));
     }
 
-    static String pct(double fraction) {
+    public static String pct(double fraction) {
         return String.format("%.2f %%", 100 * fraction);
     }
 }

@@ -1,5 +1,6 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
+import io.hybridfog.demo.data.TestSet;
 import io.hybridfog.launcher.FelixRuntime;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -12,13 +13,13 @@ import java.util.Map;
  * Broker (embedded unless a URL is given) + Felix with the edge gateway, cloud worker and model bundles
  * + a device fleet, started in that order and closed in reverse.
  */
-final class RuntimeStack implements AutoCloseable {
+public final class RuntimeStack implements AutoCloseable {
     static final String SAMPLES_PREFIX = "hybridfog/samples/";
     static final String RESULTS_PREFIX = "hybridfog/results/";
 
     private final EmbeddedBroker broker;
     private final FelixRuntime felix;
-    final DeviceFleet fleet;
+    public final DeviceFleet fleet;
 
     private RuntimeStack(EmbeddedBroker broker, FelixRuntime felix, DeviceFleet fleet) {
         this.broker = broker;
@@ -31,13 +32,13 @@ final class RuntimeStack implements AutoCloseable {
      * @param configDir ConfigAdmin .cfg folder
      * @param model     model name, visible to the .cfg files as ${hybridfog.model}
      */
-    static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, TestSet testSet,
+    public static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, TestSet testSet,
                               int devices, int window) throws Exception {
         return start(brokerUrl, configDir, workDir, model, distributionDir().resolve("models"), testSet, devices, window);
     }
 
     /** As {@link #start(String, Path, Path, String, TestSet, int, int)}, with the model bundle jars of {@code modelDir}. */
-    static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, Path modelDir, TestSet testSet,
+    public static RuntimeStack start(String brokerUrl, Path configDir, Path workDir, String model, Path modelDir, TestSet testSet,
                               int devices, int window) throws Exception {
         EmbeddedBroker broker = null;
         FelixRuntime felix = null;
@@ -75,7 +76,7 @@ final class RuntimeStack implements AutoCloseable {
      * The distribution folder (bundles/, models/): the system property {@code hybridfog.dist} when set (tests run
      * from target/classes, before the jar exists), else the folder of the jar this class was loaded from.
      */
-    static Path distributionDir() throws URISyntaxException {
+    public static Path distributionDir() throws URISyntaxException {
         String dist = System.getProperty("hybridfog.dist");
         if (dist != null && !dist.isBlank()) {
             return Path.of(dist);
@@ -84,12 +85,12 @@ final class RuntimeStack implements AutoCloseable {
     }
 
     /** The gateway's GatewayMetrics service object (loaded by the edge bundle: call it reflectively), or null. */
-    Object gatewayMetrics() {
+    public Object gatewayMetrics() {
         return service("io.hybridfog.edge.GatewayMetrics");
     }
 
     /** A service object of this interface name (loaded by its bundle: call it reflectively), or null. */
-    Object service(String interfaceName) {
+    public Object service(String interfaceName) {
         var context = felix.framework().getBundleContext();
         try {
             // all references, not only those whose class this class loader sees the same (tests have the edge

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
 /**
  * One answered sample as the device saw it.
@@ -13,6 +13,6 @@ package io.hybridfog.demo;
  * @param referencePj energy of the full-precision network, pJ
  * @param offloadBytes bytes sent to the cloud for this sample
  */
-record SampleOutcome(int index, int label, int predicted, String exit, String error, double latencyMs,
+public record SampleOutcome(int index, int label, int predicted, String exit, String error, double latencyMs,
                      double energyPj, double referencePj, long offloadBytes) {
 }

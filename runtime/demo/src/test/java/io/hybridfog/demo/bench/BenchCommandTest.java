@@ -1,5 +1,6 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.bench;
 
+import io.hybridfog.demo.HybridFogCli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

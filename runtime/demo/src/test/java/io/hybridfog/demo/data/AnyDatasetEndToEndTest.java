@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 import ai.onnxruntime.OrtSession.SessionOptions;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +9,8 @@ import io.hybridfog.api.ModelDescriptor;
 import io.hybridfog.api.Tensor;
 import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.Softmax;
+import io.hybridfog.demo.HybridFogCli;
+import io.hybridfog.demo.dse.VariantRunner;
 import io.hybridfog.onnx.ModelBundle;
 import io.hybridfog.onnx.ModelBundleLoader;
 import io.hybridfog.onnx.OnnxCloudPartition;

@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
 import ai.onnxruntime.OrtSession.SessionOptions;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.data;
 
+import io.hybridfog.demo.HybridFogCli;
+import io.hybridfog.demo.replay.DemoCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

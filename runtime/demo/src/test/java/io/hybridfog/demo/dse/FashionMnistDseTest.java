@@ -1,7 +1,8 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.hybridfog.demo.HybridFogCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

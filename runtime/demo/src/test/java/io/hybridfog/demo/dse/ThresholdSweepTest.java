@@ -1,4 +1,4 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.dse;
 
 import io.hybridfog.api.ExitPolicySettings;
 import io.hybridfog.api.FeatureSpec;

@@ -1,5 +1,7 @@
-package io.hybridfog.demo;
+package io.hybridfog.demo.runtime;
 
+import io.hybridfog.demo.data.FashionMnistTestSet;
+import io.hybridfog.demo.data.TestSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
