@@ -85,11 +85,84 @@ class _IntegerActivation(torch.autograd.Function):
                     _uint8_const(g, 0))
 
 
+class _ThresholdSign(torch.autograd.Function):
+    """sign(BN(x)) of a binary activation behind its batch norm. Forward: the float result (what tracing sees).
+    ONNX: uint8 codes Where(GreaterOrEqual(x, t), 2, 0) with t the per-channel threshold of BatchNormFold: one
+    comparison instead of the batch norm and the comparison."""
+
+    @staticmethod
+    def forward(ctx, x, fold):
+        y = F.batch_norm(x, fold.mean, fold.var, fold.weight, fold.bias, False, 0.0, fold.eps)
+        return torch.where(y >= 0, torch.ones_like(y), -torch.ones_like(y))
+
+    @staticmethod
+    def symbolic(g, x, fold):
+        t = g.op("Constant", value_t=torch.from_numpy(fold.threshold.reshape(1, -1, 1, 1)))
+        return g.op("Where", g.op("GreaterOrEqual", x, t), _uint8_const(g, 2), _uint8_const(g, 0))
+
+
+class _KBitQuantize(torch.autograd.Function):
+    """round(clamp(BN(x), 0, 1) * L) of a k-bit activation behind its batch norm (L = 2^k - 1). Forward: the float
+    activation (what tracing sees). ONNX: the uint8 code q in [0, L] as Clip(QuantizeLinear(x + b / a, 1 / (L a),
+    axis 1), 0, L): L (a x + b) = L a (x + b / a), rounded half to even as torch.round, saturated at 0 by the uint8
+    and at L by the Clip; three ops instead of the batch norm, a float clip, a multiply and the quantization."""
+
+    @staticmethod
+    def forward(ctx, x, fold):
+        y = F.batch_norm(x, fold.mean, fold.var, fold.weight, fold.bias, False, 0.0, fold.eps)
+        levels = float(fold.levels)
+        return torch.round(torch.clamp(y, 0.0, 1.0) * levels) / levels
+
+    @staticmethod
+    def symbolic(g, x, fold):
+        shifted = g.op("Add", x, g.op("Constant", value_t=torch.from_numpy(fold.offset.reshape(1, -1, 1, 1))))
+        codes = g.op("QuantizeLinear", shifted, g.op("Constant", value_t=torch.from_numpy(fold.scale)),
+                     g.op("Constant", value_t=torch.zeros(len(fold.scale), dtype=torch.uint8)), axis_i=1)
+        return g.op("Clip", codes, _uint8_const(g, 0), _uint8_const(g, fold.levels))
+
+
+class BatchNormFold:
+    """An inference batch norm y = a x + b per channel (a = gamma / sqrt(var + eps), b = beta - mean a, float64) in
+    front of a quantized activation, for the integer export:
+    * binary: sign(y) (0 -> +1) as the comparison x >= threshold, threshold = -b / a. For a < 0 the comparison is
+      reversed: the export compares x >= -b / a all the same and `flip` = -1 tells the next convolution to negate
+      that input channel's weights (equal except where x == threshold exactly). For a = 0, sign(y) is the constant
+      sign(b): threshold -inf or +inf;
+    * k-bit: offset b / a and scale 1 / (L a) of _KBitQuantize; only when every a > 0 (`usable`)."""
+
+    def __init__(self, bn, bits):
+        self.mean, self.var = bn.running_mean.detach().clone(), bn.running_var.detach().clone()
+        self.weight, self.bias, self.eps = bn.weight.detach().clone(), bn.bias.detach().clone(), bn.eps
+        self.bits, self.levels = bits, 2 ** bits - 1
+        gamma, beta = self.weight.double().numpy(), self.bias.double().numpy()
+        a = gamma / np.sqrt(self.var.double().numpy() + self.eps)
+        b = beta - self.mean.double().numpy() * a
+        safe = np.where(a != 0, a, 1.0)
+        if bits == 1:
+            self.threshold = np.where(a != 0, -b / safe, np.where(b >= 0, -np.inf, np.inf)).astype(np.float32)
+            self.flip = np.where(a < 0, -1, 1).astype(np.int16)
+            self.usable = True
+        else:
+            self.offset = (b / safe).astype(np.float32)
+            self.scale = (1.0 / (self.levels * safe)).astype(np.float32)
+            self.usable = bool((a > 0).all())
+
+
+def quantized_activation(bn, act, x):
+    """act(bn(x)) of a quantized block. In an integer export the batch norm folds into the activation's integer
+    codes (BatchNormFold): a binary act becomes one threshold comparison (_ThresholdSign), whose flipped channels
+    the next convolution's export folds into its weights; a k-bit act one shift and quantization (_KBitQuantize)."""
+    fold = getattr(act, "hf_bn_fold", None)
+    if fold is not None and _integer_exporting(act):
+        return (_ThresholdSign if fold.bits == 1 else _KBitQuantize).apply(x, fold)
+    return act(bn(x))
+
+
 class IntegerConvSpec:
     """A frozen QuantConv2d as integers: uint8 weights (out, in, kh, kw), zero points of input and weights, and the
     float32 per-output-channel scale of the int32 sums (weight scale x activation scale)."""
 
-    def __init__(self, conv):
+    def __init__(self, conv, input_flip=None):
         if not conv.frozen:
             raise RuntimeError("integer export needs frozen quantized weights (freeze_quantized)")
         if conv.bias is not None or conv.groups != 1:
@@ -115,24 +188,30 @@ class IntegerConvSpec:
             raise RuntimeError("integer weights do not reproduce the frozen weights")
         self.codes = codes.astype(np.uint8)
         self.bits = conv.hf_bits
+        # -1 where the input channel's binary activation is exported reversed (BinaryThreshold.flip)
+        self.input_flip = np.ones(w.shape[1], np.int16) if input_flip is None else input_flip
         self.weight_zero, self.input_zero = weight_zero, input_zero
         self.scale = (weight_scale * input_scale).astype(np.float32).reshape(1, out, 1, 1)
         self.kernel = list(conv.kernel_size)
         self.stride, self.padding, self.dilation = list(conv.stride), list(conv.padding), list(conv.dilation)
 
 
-# Largest input-channel group of a binary convolution run as one QLinearConv: its int32 sum over g channels x 3 x 3
-# taps of +-1 products is an even number in [-9g, 9g] when g is even (a padded tap adds 0), so sum / 2 is exact in
-# uint8 around zero point 128 when 9g / 2 <= 127, i.e. g <= 28.
-BINARY_GROUP_MAX = 28
+# Largest input-channel group of a binary convolution run as one QLinearConv. Its int32 sum over g channels x 3 x 3
+# taps of +-1 products is an even number in [-9g, 9g] when g is even (a padded tap adds 0); the QLinearConv writes
+# sum / 2 as uint8 around zero point 128, which holds every sum in [-256, 254]. g <= 28 (9g <= 252) is exact for any
+# input; g = 32, the width of a CIFAR ResNet's second stage, is exact unless at least 272 of the 288 products agree
+# (|sum| >= 256), where the sum saturates at +-254/256. One group instead of two ran the CIFAR-10 s2b3-b1 edge in
+# 0.80x the time, and its largest |sum| over 15,000 CIFAR-10 images (test.zip and 10,000 of train.zip) was 160
+# (docs/benchmarks.md); the contract test compares the decisions with PyTorch's.
+BINARY_GROUP_MAX = 32
 
 
 def _binary_groups(channels, taps):
-    """Input-channel group size g for exact 8-bit outputs: even, divides channels, taps * g / 2 <= 127."""
-    for g in range(min(channels, 2 * 127 // taps), 0, -1):
+    """Input-channel group size g: even, divides channels, at most BINARY_GROUP_MAX, taps * g / 2 <= 144."""
+    for g in range(min(channels, BINARY_GROUP_MAX, 2 * 144 // taps), 0, -1):
         if channels % g == 0 and g % 2 == 0:
             return g
-    raise RuntimeError(f"no even input-channel group of {channels} channels fits an exact 8-bit sum")
+    raise RuntimeError(f"no even input-channel group of {channels} channels fits an 8-bit sum")
 
 
 def integer_onnx_convolutions(conv):
@@ -146,7 +225,7 @@ class _IntegerConv(torch.autograd.Function):
     """Forward: the float convolution of the frozen weights (what tracing sees). ONNX:
     * binary: per input-channel group, DequantizeLinear(codes) -> Conv(DequantizeLinear(int8 +-1 weights)) ->
       QuantizeLinear(scale 2, zero point 128) -> DequantizeLinear, which ONNX Runtime fuses into QLinearConv (uint8 x
-      int8, exact: see BINARY_GROUP_MAX); the groups' sums added, times alpha per output channel;
+      int8, exact within the range BINARY_GROUP_MAX states); the groups' sums added, times alpha per output channel;
     * k-bit: ConvInteger (uint8 x uint8 -> int32) -> Cast -> Mul by the per-channel scale (a k-bit sum has no exact
       8-bit form, which QLinearConv's output needs)."""
 
@@ -158,7 +237,7 @@ class _IntegerConv(torch.autograd.Function):
     @staticmethod
     def symbolic(g, x, weight, spec):
         producer = x.node().kind()
-        if producer not in ("onnx::Where", "onnx::QuantizeLinear"):
+        if producer not in ("onnx::Where", "onnx::QuantizeLinear", "onnx::Clip"):
             raise RuntimeError(f"integer convolution fed by {producer}, not by an integer activation")
         attrs = dict(kernel_shape_i=spec.kernel, strides_i=spec.stride, dilations_i=spec.dilation,
                      pads_i=spec.padding + spec.padding, group_i=1)
@@ -167,7 +246,7 @@ class _IntegerConv(torch.autograd.Function):
             acc = g.op("ConvInteger", x, g.op("Constant", value_t=torch.from_numpy(spec.codes)),
                        _uint8_const(g, spec.input_zero), _uint8_const(g, spec.weight_zero), **attrs)
             return g.op("Mul", g.op("Cast", acc, to_i=1), scale)
-        signs = spec.codes.astype(np.int16) - spec.weight_zero  # +-1
+        signs = (spec.codes.astype(np.int16) - spec.weight_zero) * spec.input_flip[None, :, None, None]  # +-1
         out, channels = signs.shape[:2]
         size = _binary_groups(channels, spec.kernel[0] * spec.kernel[1])
         groups = channels // size
@@ -197,9 +276,17 @@ def integer_export(module):
     """Within the block, an ONNX export of `module` writes its quantized activations and convolutions as integer
     ops (see above) instead of float ones; eager execution is unchanged. Needs frozen weights."""
     quantized = [m for m in module.modules() if isinstance(m, (QuantActivation, QuantConv2d))]
+    flips = {}
+    for block in module.modules():
+        for bn, act, conv in getattr(block, "quantized_layers", lambda: ())():
+            fold = BatchNormFold(bn, act.hf_bits)
+            if fold.usable:
+                act.hf_bn_fold = fold
+                if act.hf_bits == 1:
+                    flips[conv] = fold.flip
     for m in quantized:
         if isinstance(m, QuantConv2d):
-            m.hf_integer_spec = IntegerConvSpec(m)
+            m.hf_integer_spec = IntegerConvSpec(m, flips.get(m))
         m.hf_integer = True
     try:
         yield module
@@ -207,6 +294,7 @@ def integer_export(module):
         for m in quantized:
             m.hf_integer = False
             m.hf_integer_spec = None
+            m.hf_bn_fold = None
 
 
 def _integer_exporting(m):

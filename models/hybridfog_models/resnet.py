@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .quant import QuantActivation, QuantConv2d
+from .quant import QuantActivation, QuantConv2d, quantized_activation
 
 BLOCKS_PER_STAGE = 5  # ResNet-32
 WIDTHS = (16, 32, 64)
@@ -85,12 +85,16 @@ class QuantBlock(nn.Module):
         self.conv2 = QuantConv2d(cout, cout, 3, padding=1, bits=bits)
         self.shortcut = _shortcut(cin, cout, stride)
 
+    def quantized_layers(self):
+        """(batch norm, activation, convolution) in the order the block applies them."""
+        return (self.bn1, self.act1, self.conv1), (self.bn2, self.act2, self.conv2)
+
     def forward(self, x):
-        out = self.conv1(self.act1(self.bn1(x)))
+        out = self.conv1(quantized_activation(self.bn1, self.act1, x))
         if self.shortcuts == "conv":
             mid = out + self.shortcut(x)
-            return self.conv2(self.act2(self.bn2(mid))) + mid
-        out = self.conv2(self.act2(self.bn2(out)))
+            return self.conv2(quantized_activation(self.bn2, self.act2, mid)) + mid
+        out = self.conv2(quantized_activation(self.bn2, self.act2, out))
         return out + self.shortcut(x)
 
 

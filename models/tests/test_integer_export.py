@@ -1,5 +1,6 @@
 """The integer ONNX export of a tiny hybrid (export form "integer", hybridfog_models.quant.integer_export): binary
-convolutions as QDQ Conv groups (ONNX Runtime fuses them into QLinearConv), k-bit ones as ConvInteger, with the
+convolutions as QDQ Conv groups (ONNX Runtime fuses them into QLinearConv), k-bit ones as ConvInteger, each
+activation's batch norm folded into its integer codes (a threshold comparison, a shift and quantization), with the
 quantization levels of the float export. ONNX Runtime is not available to Python here, so the integer math of the
 exported graph (its codes, zero points, scales, groups and 8-bit requantization) is evaluated in numpy and compared
 with the float export's weights and with PyTorch's convolution; the Java contract test runs the real thing.
@@ -21,7 +22,7 @@ from onnx import numpy_helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from hybridfog_models.export import export_partition  # noqa: E402
-from hybridfog_models.quant import QuantConv2d, freeze_quantized  # noqa: E402
+from hybridfog_models.quant import BatchNormFold, QuantConv2d, freeze_quantized  # noqa: E402
 from hybridfog_models.resnet import HybridEdge  # noqa: E402
 
 
@@ -56,6 +57,11 @@ class IntegerExportTest(unittest.TestCase):
                     m.running_mean.uniform_(-0.2, 0.2)
                     m.running_var.uniform_(0.5, 2.0)
                     m.bias.uniform_(0.0, 0.5)
+            # negative batch-norm scales: a reversed binary threshold (its channel's weights negated in the next
+            # convolution) and a k-bit activation whose batch norm cannot fold (exported unfolded)
+            cls.edge.blocks[0].bn1.weight[[0, 5]] *= -1
+            cls.edge.blocks[3].bn2.weight[7] *= -1
+            cls.edge.exit_branch[0].bn2.weight[3] *= -1
         freeze_quantized(cls.edge)
         cls.edge.eval()
         cls.tmp = tempfile.TemporaryDirectory()
@@ -68,6 +74,9 @@ class IntegerExportTest(unittest.TestCase):
                 export_partition(cls.edge, example, path, ["image"], ["exit_logits", "features"], {"m": 1}, form=form)
             cls.models[form] = onnx.load(path)
         cls.quantized = [m for m in cls.edge.modules() if isinstance(m, QuantConv2d)]
+        # the batch norm and activation in front of each quantized convolution
+        cls.before = {conv: (bn, act) for block in cls.edge.modules()
+                      for bn, act, conv in getattr(block, "quantized_layers", lambda: ())()}
 
     @classmethod
     def tearDownClass(cls):
@@ -139,6 +148,8 @@ class IntegerExportTest(unittest.TestCase):
                 self.assertEqual(1, int(values[x_dq.input[2]]))  # codes {0, 2}, zero point 1
                 self.assertEqual(1.0, float(values[x_dq.input[1]]))
                 self.assertEqual("Where", produced[x_dq.input[0]].op_type)
+                # an input channel whose threshold is reversed (batch-norm scale < 0) has its weights negated
+                flip = BatchNormFold(self.before[conv][0], 1).flip.astype(np.int64)
                 signs = values[w_dq.input[0]].astype(np.int64)
                 self.assertEqual(np.int8, values[w_dq.input[0]].dtype)
                 self.assertEqual({-1, 1}, set(np.unique(signs)))
@@ -146,7 +157,7 @@ class IntegerExportTest(unittest.TestCase):
                 groups = a.get("group", 1)
                 out, size = conv.out_channels, signs.shape[1]
                 self.assertEqual(conv.in_channels, groups * size)
-                self.assertLessEqual(9 * size / 2, 127)  # the 8-bit requantization is exact
+                self.assertLessEqual(size, 32)  # exact for |sum| <= 254 (quant.BINARY_GROUP_MAX)
                 q = consumers[node.output[0]][0]
                 self.assertEqual("QuantizeLinear", q.op_type)
                 self.assertEqual((2.0, 128), (float(values[q.input[1]]), int(values[q.input[2]])))
@@ -156,7 +167,9 @@ class IntegerExportTest(unittest.TestCase):
                 alpha = alpha2[0] / 2
                 # group j's weights are input channels [j*size, (j+1)*size) of the float export's sign(W) * alpha
                 full = np.concatenate([signs[j * out:(j + 1) * out] for j in range(groups)], axis=1)
-                np.testing.assert_array_equal(full * alpha[:, None, None, None], float_weights[k])
+                np.testing.assert_array_equal(full * flip[None, :, None, None] * alpha[:, None, None, None],
+                                              float_weights[k])
+                float_weights[k] = (float_weights[k] * flip[None, :, None, None]).astype(np.float32)  # as the codes see them
                 # QLinearConv's integer math on sign codes: sum per group, requantized to uint8 (scale 2, zero
                 # point 128, round half to even, saturated), dequantized with 2 alpha, groups added
                 x = rng.choice([0, 2], (2, conv.in_channels, 8, 8))
@@ -168,26 +181,65 @@ class IntegerExportTest(unittest.TestCase):
                 ref = F.conv2d(torch.from_numpy(x - 1).float(), torch.from_numpy(float_weights[k]), None,
                                a["strides"], a["pads"][:2]).numpy()
                 np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
-                # worst case of the group: every product +1 (or -1) still fits without saturation
-                self.assertLessEqual(9 * size / 2 + 128, 255)
                 k += 1
         self.assertEqual(len(self.quantized), k)
 
-    def test_activations_quantize_as_the_float_export(self):
-        """Binary: Where(x >= 0, 2, 0) (uint8, zero point 1) = sign with sign(0) = +1; k-bit: QuantizeLinear of
-        clip(x, 0, 1) * L with scale 1 = round half to even, as torch.round."""
+    def test_activations_fold_their_batch_norm(self):
+        """Each activation's codes from its input x, as the graph computes them, equal the float export's
+        act(bn(x)): binary Where(x >= t, 2, 0) (uint8, zero point 1) times the channel's flip = sign(bn(x)) with
+        sign(0) = +1; k-bit Clip(QuantizeLinear(x + offset, scale, axis 1), 0, L) = round(clamp(bn(x), 0, 1) * L),
+        round half to even as torch.round. A k-bit batch norm with a negative scale stays unfolded."""
+        model = self.models["integer"]
+        values = _values(model)
+        produced = {o: n for n in model.graph.node for o in n.output}
+        consumer = {i: n for n in model.graph.node for i in n.input}
+        # the graph's folded activations in graph order (= the blocks' order): thresholds, and shift/scale/clip
+        thresholds = [values[n.input[1]] for n in model.graph.node if n.op_type == "GreaterOrEqual"]
+        shifts = [(values[produced[n.input[0]].input[1]], values[n.input[1]], consumer[n.output[0]])
+                  for n in model.graph.node if n.op_type == "QuantizeLinear" and _attrs(n).get("axis") == 1
+                  and produced[n.input[0]].op_type == "Add"]
+        rng = np.random.RandomState(1)
+        binary = kbit = unfolded = 0
+        for conv, (bn, act) in self.before.items():
+            fold = BatchNormFold(bn, act.hf_bits)
+            x = torch.from_numpy(rng.normal(0, 2, (4, bn.num_features, 6, 6)).astype(np.float32))
+            with torch.no_grad():
+                expected = act(bn(x)).numpy()
+            if act.hf_bits == 1:
+                t = thresholds[binary]
+                self.assertEqual((1, bn.num_features, 1, 1), t.shape)
+                codes = np.where(x.numpy() >= t, 2, 0)
+                signs = (codes - 1) * fold.flip.reshape(1, -1, 1, 1)
+                # a float32 rounding of the batch norm can only matter within a few ulps of the threshold
+                near = np.abs(x.numpy() - t) < 1e-5
+                np.testing.assert_array_equal(signs[~near], expected[~near])
+                binary += 1
+            elif fold.usable:
+                offset, scale, clip = shifts[kbit]
+                self.assertEqual("Clip", clip.op_type)
+                low, high = int(values[clip.input[1]]), int(values[clip.input[2]])
+                shifted = (x.numpy() + offset).astype(np.float32)
+                codes = np.clip(np.clip(np.rint(shifted / scale.reshape(1, -1, 1, 1)), 0, 255), low, high)
+                # equal except where the float32 value sits on a rounding tie (none of these random inputs)
+                levels = 2 ** act.hf_bits - 1
+                np.testing.assert_array_equal(codes / levels, np.round(expected * levels) / levels)
+                kbit += 1
+            else:
+                unfolded += 1
+        self.assertEqual((sum(m.hf_bits == 1 for m in self.quantized), 1, 1), (binary, kbit, unfolded))
+        # the graph holds exactly these: one threshold comparison per binary activation (per-channel constant),
+        # the k-bit shift-and-quantize, and the unfolded batch norm of the k-bit activation with a negative scale
         ops = self.ops("integer")
-        self.assertEqual(ops.count("GreaterOrEqual"), ops.count("Where"))
-        values = _values(self.models["integer"])
-        for n in self.models["integer"].graph.node:
+        self.assertEqual(binary, ops.count("GreaterOrEqual"))
+        self.assertEqual(binary, ops.count("Where"))
+        for n in model.graph.node:
             if n.op_type == "Where":
                 self.assertEqual([2, 0], [int(values[n.input[1]]), int(values[n.input[2]])])
                 self.assertEqual(np.uint8, values[n.input[1]].dtype)
-            if n.op_type == "QuantizeLinear" and n.input[1] in values and float(values[n.input[1]]) == 1.0:
-                self.assertEqual(np.uint8, values[n.input[2]].dtype)
-        x = np.array([0.0, 0.5 / 15, 1.5 / 15, 2.5 / 15, 0.999, 1.2, -0.1], np.float32)
-        torch_levels = torch.round(torch.clamp(torch.from_numpy(x), 0, 1) * 15).numpy()
-        np.testing.assert_array_equal(np.clip(np.rint(np.clip(x, 0, 1) * np.float32(15)), 0, 255), torch_levels)
+                self.assertEqual("GreaterOrEqual", produced[n.input[0]].op_type)
+        self.assertEqual(binary, len(thresholds))
+        self.assertEqual(kbit, len(shifts))
+        self.assertEqual(unfolded + 1, ops.count("BatchNormalization"))  # + the exit's own batch norm
 
     def test_eager_model_and_float_form_unchanged(self):
         """The integer form is export-only: PyTorch's outputs are the same inside and outside integer_export."""
