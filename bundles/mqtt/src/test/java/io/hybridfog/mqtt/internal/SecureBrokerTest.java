@@ -1,5 +1,6 @@
 package io.hybridfog.mqtt.internal;
 
+import static io.hybridfog.mqtt.testing.SecureDeployment.GATEWAY;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,8 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The secured deployment of config/mosquitto against a real Mosquitto ({@link SecureDeployment}: TLS with the test
- * PKI of make-test-pki.sh, accounts made by make-passwords.sh, and the committed ACL file itself).
+ * The client side of the secured deployment against a real Mosquitto ({@link SecureDeployment}: TLS, accounts and ACL
+ * made by config/mosquitto/hybridfog-secure-setup, on one listener). The generated mosquitto.conf itself, with the
+ * packaged gateway and cloud worker, is tested by SecureSetupTest in runtime/gateway.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SecureBrokerTest {
@@ -61,7 +63,7 @@ class SecureBrokerTest {
 
     @Test
     void accountsDoTheirJobOverTls() throws Exception {
-        PahoMessageBus gateway = connected("hybridfog-gateway", "secret-hybridfog-gateway", trusted());
+        PahoMessageBus gateway = connected(GATEWAY, "secret-" + GATEWAY, trusted());
         PahoMessageBus device = connected("dev-1", "secret-dev-1", trusted());
         BlockingQueue<BusMessage> samples = new LinkedBlockingQueue<>();
         BlockingQueue<BusMessage> results = new LinkedBlockingQueue<>();
@@ -85,7 +87,7 @@ class SecureBrokerTest {
 
     @Test
     void aDeviceCanNeitherReadAnotherDevicesResultsNorSendAsAnotherDevice() throws Exception {
-        PahoMessageBus gateway = connected("hybridfog-gateway", "secret-hybridfog-gateway", trusted());
+        PahoMessageBus gateway = connected(GATEWAY, "secret-" + GATEWAY, trusted());
         PahoMessageBus intruder = connected("dev-2", "secret-dev-2", trusted());
         BlockingQueue<BusMessage> samples = new LinkedBlockingQueue<>();
         gateway.subscribe("hybridfog/samples/+", samples::add);
@@ -133,10 +135,11 @@ class SecureBrokerTest {
     void aClientCertificateFromAPkcs12KeystoreIsAccepted() throws Exception {
         MosquittoBroker strict = SecureDeployment.startBroker(List.of("require_certificate true"));
         try {
-            PahoMessageBus withCertificate = bus(strict, "hybridfog-gateway", "secret-hybridfog-gateway",
-                    new TlsFiles(secrets.resolve("ca.crt").toString(), secrets.resolve("client.p12").toString(), "p12-secret"));
+            PahoMessageBus withCertificate = bus(strict, GATEWAY, "secret-" + GATEWAY,
+                    new TlsFiles(secrets.resolve("ca.crt").toString(), secrets.resolve("client.p12").toString(),
+                            SecureDeployment.KEYSTORE_PASSWORD));
             assertTrue(withCertificate.awaitConnected(10_000), () -> "keystore client did not connect; broker log:\n" + strict.log());
-            Throwable without = refusal(bus(strict, "hybridfog-gateway", "secret-hybridfog-gateway", trusted()));
+            Throwable without = refusal(bus(strict, GATEWAY, "secret-" + GATEWAY, trusted()));
             assertTrue(hasCause(without, javax.net.ssl.SSLException.class) || hasCause(without, java.io.IOException.class),
                     "without a client certificate the TLS handshake must fail, got: " + describe(without));
         } finally {

@@ -57,8 +57,8 @@ public final class MosquittoBroker implements AutoCloseable {
                 // private files (keys, password file); as any other user it stays who it is
                 "user " + System.getProperty("user.name"),
                 "set_tcp_nodelay true",
-                // as config/mosquitto: Paho 1.2.5 keeps its outgoing topic aliases across a reconnect and the
-                // broker then closes the connection with a protocol error, again and again
+                // as hybridfog-secure-setup's mosquitto.conf: Paho 1.2.5 keeps its outgoing topic aliases across a
+                // reconnect and the broker then closes the connection with a protocol error, again and again
                 "max_topic_alias 0",
                 "persistence false",
                 "log_dest stdout",
@@ -101,11 +101,11 @@ public final class MosquittoBroker implements AutoCloseable {
     }
 
     /**
-     * Starts a broker as config/mosquitto secures it: TLS only (the listener presents {@code secrets/broker.crt},
+     * Starts a secured broker: TLS only (the listener presents {@code secrets/broker.crt},
      * signed by {@code secrets/ca.crt}), no anonymous clients, accounts from {@code passwordFile}, access control
      * from {@code aclFile}.
      *
-     * @param secrets folder made by config/mosquitto/make-test-pki.sh
+     * @param secrets folder with {@code ca.crt}, {@code broker.crt} and {@code broker.key} ({@link SecureDeployment#secrets()})
      */
     public static MosquittoBroker startSecure(Path secrets, Path passwordFile, Path aclFile, List<String> extraConfig)
             throws IOException {
