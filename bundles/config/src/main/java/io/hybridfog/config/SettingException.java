@@ -14,4 +14,11 @@ public final class SettingException extends IllegalArgumentException {
     public String key() {
         return key;
     }
+
+    /** @throws SettingException naming {@code key} if {@code value} is outside [min, max] */
+    public static void requireRange(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new SettingException(key, "must be in [" + min + ", " + max + "], got " + value);
+        }
+    }
 }

@@ -1,8 +1,10 @@
 /**
- * Typed reading of ConfigAdmin dictionaries ({@link io.hybridfog.config.ConfigValues}) and the error that names
- * the offending key ({@link io.hybridfog.config.SettingException}), and the order of model versions
+ * Strict reading of ConfigAdmin dictionaries through component property types
+ * ({@link io.hybridfog.config.ComponentConfig}), the error that names the offending key
+ * ({@link io.hybridfog.config.SettingException}), the framework properties the bundles read
+ * ({@link io.hybridfog.config.FrameworkProperties}) and the order of model versions
  * ({@link io.hybridfog.config.ModelVersions}). Shared by the configurable bundles.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.3.0")
+@org.osgi.annotation.versioning.Version("1.0.0")
 package io.hybridfog.config;

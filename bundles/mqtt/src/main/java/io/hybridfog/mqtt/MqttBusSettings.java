@@ -1,6 +1,5 @@
 package io.hybridfog.mqtt;
 
-import io.hybridfog.config.ConfigValues;
 import io.hybridfog.config.SettingException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -51,6 +50,13 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
     public record TlsFiles(String caFile, String keystore, String keystorePassword) {
         public static final TlsFiles NONE = new TlsFiles(null, null, null);
 
+        /** Empty values mean none: a blank file name or an empty password becomes null. */
+        public TlsFiles {
+            caFile = caFile == null || caFile.isBlank() ? null : caFile.trim();
+            keystore = keystore == null || keystore.isBlank() ? null : keystore.trim();
+            keystorePassword = keystorePassword == null || keystorePassword.isEmpty() ? null : keystorePassword;
+        }
+
         @Override
         public String toString() {
             return "tls.ca.file=" + caFile + ", tls.keystore=" + keystore + ", tls.keystore.password="
@@ -76,13 +82,13 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
         }
         username = username == null || username.isEmpty() ? null : username;
         password = password == null || password.isEmpty() ? null : password;
-        ConfigValues.requireRange("keepalive.s", keepAliveS, 0, 65535);
-        ConfigValues.requireRange("session.expiry.s", sessionExpiryS, 0, 4_294_967_295L);
-        ConfigValues.requireRange("connect.timeout.s", connectTimeoutS, 1, 3600);
-        ConfigValues.requireRange("max.inflight", maxInflight, 1, 65535);
-        ConfigValues.requireRange("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
-        ConfigValues.requireRange("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
-        ConfigValues.requireRange("publish.wait.s", publishWaitS, 1, 86_400);
+        SettingException.requireRange("keepalive.s", keepAliveS, 0, 65535);
+        SettingException.requireRange("session.expiry.s", sessionExpiryS, 0, 4_294_967_295L);
+        SettingException.requireRange("connect.timeout.s", connectTimeoutS, 1, 3600);
+        SettingException.requireRange("max.inflight", maxInflight, 1, 65535);
+        SettingException.requireRange("publish.queue.capacity", publishQueueCapacity, 1, 1_000_000);
+        SettingException.requireRange("reconnect.max.delay.s", reconnectMaxDelayS, 1, 3600);
+        SettingException.requireRange("publish.wait.s", publishWaitS, 1, 86_400);
         statusTopic = statusTopic == null || statusTopic.isBlank() ? null : statusTopic.trim();
         if (statusTopic != null && (statusTopic.contains("+") || statusTopic.contains("#"))) {
             throw new SettingException("status.topic", "must be a topic name without wildcards, got '" + statusTopic + "'");

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A simulated device inside the framework: the runtime's own MQTT 5 client (PahoMessageBus, over the wrapped Paho bundle),
+ * A simulated device inside the framework: the runtime's own MQTT 5 client (MqttClientBus, over the wrapped Paho bundle),
  * publishing samples to {@code hybridfog/samples/<deviceId>} with the sample id as correlation data (QoS 1),
  * and collecting the JSON results from {@code hybridfog/results/<deviceId>}.
  */
@@ -37,7 +37,7 @@ final class Device implements AutoCloseable {
 
     final String deviceId;
     // the runtime's own MessageBus (QoS 1, TCP_NODELAY), used here as a plain client
-    private final PahoMessageBus bus;
+    private final MqttClientBus bus;
     private final Map<String, List<Received>> bySample = new ConcurrentHashMap<>();
     private final List<Received> all = new CopyOnWriteArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
@@ -45,8 +45,7 @@ final class Device implements AutoCloseable {
 
     Device(String brokerUrl, String deviceId) throws IOException, InterruptedException {
         this.deviceId = deviceId;
-        this.bus = new PahoMessageBus(MqttBusSettings.of(brokerUrl, "itest-device-" + deviceId));
-        bus.start();
+        this.bus = MqttClientBus.start(MqttBusSettings.of(brokerUrl, "itest-device-" + deviceId));
         if (!bus.awaitConnected(15_000)) {
             bus.close();
             throw new IOException("device " + deviceId + " could not connect to " + brokerUrl);

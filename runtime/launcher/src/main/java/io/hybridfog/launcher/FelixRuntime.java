@@ -79,7 +79,7 @@ public final class FelixRuntime implements AutoCloseable {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // the cache above is wiped at every start; state that must survive a restart (the gateway's journal,
         // model pins) lives beside it
-        config.putIfAbsent("hybridfog.state.dir", spec.workDir().resolve("state").toString()); // ConfigValues.STATE_DIR_PROPERTY
+        config.putIfAbsent("hybridfog.state.dir", spec.workDir().resolve("state").toString()); // FrameworkProperties.STATE_DIR (bundles/config)
         // FileInstall watches a copy: it may rewrite the files it watches, the originals stay untouched
         Path watched = copyConfig(spec.configDir(), spec.workDir().resolve("config"), spec.overrides());
         if (spec.deployDir() != null) {

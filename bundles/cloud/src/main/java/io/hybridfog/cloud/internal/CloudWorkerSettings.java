@@ -1,6 +1,6 @@
 package io.hybridfog.cloud.internal;
 
-import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.ComponentConfig;
 import io.hybridfog.config.SettingException;
 import java.util.Map;
 
@@ -39,11 +39,11 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
         if (offloadSubscription.startsWith("$share/") && offloadSubscription.split("/", 3).length < 3) {
             throw new SettingException("offload.subscription", "must be $share/<group>/<filter>, got '" + offloadSubscription + "'");
         }
-        ConfigValues.requireRange("workers", workers, 1, 256);
-        ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
-        ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
-        ConfigValues.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
-        ConfigValues.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
+        SettingException.requireRange("workers", workers, 1, 256);
+        SettingException.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
+        SettingException.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        SettingException.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
+        SettingException.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
     }
 
     /** Default batching ({@value #DEFAULT_MAX_BATCH_SIZE}, no wait). */
@@ -61,15 +61,13 @@ public record CloudWorkerSettings(String offloadSubscription, int workers, int q
                 DEFAULT_MAX_PAYLOAD_BYTES);
     }
 
-    /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
+    /**
+     * Parses a ConfigAdmin dictionary through {@link CloudWorkerComponent.Config} (keys and defaults);
+     * {@link SettingException} names the offending key.
+     */
     public static CloudWorkerSettings parse(Map<String, ?> properties) {
-        ConfigValues c = new ConfigValues(properties);
-        return new CloudWorkerSettings(
-                c.string("offload.subscription", DEFAULT_OFFLOAD_SUBSCRIPTION),
-                c.integer("workers", DEFAULT_WORKERS),
-                c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
-                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
-                c.integer("max.batch.size", DEFAULT_MAX_BATCH_SIZE),
-                c.longValue("max.batch.wait.ms", DEFAULT_MAX_BATCH_WAIT_MS));
+        CloudWorkerComponent.Config c = ComponentConfig.read(CloudWorkerComponent.Config.class, properties);
+        return new CloudWorkerSettings(c.offload_subscription(), c.workers(), c.queue_capacity(), c.max_payload_bytes(),
+                c.max_batch_size(), c.max_batch_wait_ms());
     }
 }

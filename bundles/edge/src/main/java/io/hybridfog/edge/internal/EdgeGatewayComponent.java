@@ -175,7 +175,7 @@ public final class EdgeGatewayComponent implements GatewayMetrics {
     }
 
     private String defaultJournalDir(String gatewayId) {
-        String state = context.getProperty(io.hybridfog.config.ConfigValues.STATE_DIR_PROPERTY);
+        String state = context.getProperty(io.hybridfog.config.FrameworkProperties.STATE_DIR);
         if (state != null && !state.isBlank()) {
             return java.nio.file.Path.of(state, "journal", gatewayId).toString();
         }

@@ -1,6 +1,6 @@
 package io.hybridfog.edge.internal;
 
-import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.ComponentConfig;
 import io.hybridfog.config.SettingException;
 import java.util.Map;
 
@@ -74,20 +74,20 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
         if (exitThreshold != null && exitThreshold.isNaN()) {
             throw new SettingException("exit.threshold", "must not be NaN");
         }
-        ConfigValues.requireRange("offload.timeout.ms", offloadTimeoutMs, 1, 600_000);
-        ConfigValues.requireRange("workers", workers, 1, 256);
-        ConfigValues.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
-        ConfigValues.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
+        SettingException.requireRange("offload.timeout.ms", offloadTimeoutMs, 1, 600_000);
+        SettingException.requireRange("workers", workers, 1, 256);
+        SettingException.requireRange("queue.capacity", queueCapacity, 1, 1_000_000);
+        SettingException.requireRange("max.payload.bytes", maxPayloadBytes, 1, 256 << 20);
         if (journalDir != null && journalDir.isBlank()) {
             journalDir = null;
         }
-        ConfigValues.requireRange("journal.max.bytes", journalMaxBytes, MIN_JOURNAL_MAX_BYTES, 1L << 40);
+        SettingException.requireRange("journal.max.bytes", journalMaxBytes, MIN_JOURNAL_MAX_BYTES, 1L << 40);
         if (journalMaxBytes < 4L * maxPayloadBytes) {
             throw new SettingException("journal.max.bytes", "must be at least 4 x max.payload.bytes ("
                     + 4L * maxPayloadBytes + "), got " + journalMaxBytes);
         }
-        ConfigValues.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
-        ConfigValues.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
+        SettingException.requireRange("max.batch.size", maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT);
+        SettingException.requireRange("max.batch.wait.ms", maxBatchWaitMs, 0, 10_000);
     }
 
     /** Settings with defaults for everything but gateway id and model; for tests and plain-Java wiring. */
@@ -98,27 +98,20 @@ public record GatewaySettings(String gatewayId, String samplesTopic, String resu
                 DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BATCH_WAIT_MS);
     }
 
-    /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
+    /**
+     * Parses a ConfigAdmin dictionary through {@link EdgeGatewayComponent.Config} (keys and defaults);
+     * {@link SettingException} names the offending key.
+     */
     public static GatewaySettings parse(Map<String, ?> properties) {
-        ConfigValues c = new ConfigValues(properties);
-        return new GatewaySettings(
-                c.string("gateway.id", null),
-                c.string("samples.topic", DEFAULT_SAMPLES_TOPIC),
-                c.string("results.topic.prefix", DEFAULT_RESULTS_TOPIC_PREFIX),
-                c.string("offload.topic.prefix", DEFAULT_OFFLOAD_TOPIC_PREFIX),
-                c.string("replies.topic.prefix", DEFAULT_REPLIES_TOPIC_PREFIX),
-                c.string("model", null),
-                c.string("exit.policy", null),
-                c.optionalDouble("exit.threshold"),
-                c.longValue("offload.timeout.ms", DEFAULT_OFFLOAD_TIMEOUT_MS),
-                fallback(c.string("offload.fallback", "edge")),
-                c.integer("workers", DEFAULT_WORKERS),
-                c.integer("queue.capacity", DEFAULT_QUEUE_CAPACITY),
-                c.integer("max.payload.bytes", DEFAULT_MAX_PAYLOAD_BYTES),
-                c.string("journal.dir", null),
-                c.longValue("journal.max.bytes", DEFAULT_JOURNAL_MAX_BYTES),
-                c.integer("max.batch.size", DEFAULT_MAX_BATCH_SIZE),
-                c.longValue("max.batch.wait.ms", DEFAULT_MAX_BATCH_WAIT_MS));
+        EdgeGatewayComponent.Config c = ComponentConfig.read(EdgeGatewayComponent.Config.class, properties);
+        return new GatewaySettings(c.gateway_id(), c.samples_topic(), c.results_topic_prefix(), c.offload_topic_prefix(),
+                c.replies_topic_prefix(), c.model(), c.exit_policy(), optionalThreshold(c.exit_threshold()),
+                c.offload_timeout_ms(), fallback(c.offload_fallback()), c.workers(), c.queue_capacity(),
+                c.max_payload_bytes(), c.journal_dir(), c.journal_max_bytes(), c.max_batch_size(), c.max_batch_wait_ms());
+    }
+
+    private static Double optionalThreshold(String value) {
+        return value == null || value.isEmpty() ? null : ComponentConfig.doubleValue("exit.threshold", value);
     }
 
     public GatewaySettings withOffloadFallback(boolean fallback) {

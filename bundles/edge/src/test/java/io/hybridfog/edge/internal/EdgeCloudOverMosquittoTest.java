@@ -27,7 +27,7 @@ import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.Softmax;
 import io.hybridfog.codec.TensorCodec;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.onnx.OnnxCloudPartition;
 import io.hybridfog.onnx.OnnxEdgePartition;
@@ -70,7 +70,7 @@ class EdgeCloudOverMosquittoTest {
     private static Map<Path, Expected> expected;
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private PahoMessageBus device;
+    private MqttClientBus device;
     private final Map<String, BlockingQueue<BusMessage>> resultsByDevice = new ConcurrentHashMap<>();
 
     /** What the direct computation says for one PNG. */
@@ -123,16 +123,15 @@ class EdgeCloudOverMosquittoTest {
         }
     }
 
-    private PahoMessageBus bus(String clientId) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+    private MqttClientBus bus(String clientId) throws Exception {
+        MqttClientBus b = MqttClientBus.start(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
         toClose.add(0, b); // closed after the gateways and workers that use it
-        b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
         return b;
     }
 
     private EdgeGateway gateway(GatewaySettings settings) throws Exception {
-        PahoMessageBus b = bus("gw-" + settings.gatewayId());
+        MqttClientBus b = bus("gw-" + settings.gatewayId());
         EdgeGateway g = new EdgeGateway(b, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(), settings);
         g.start();
         toClose.add(0, g);
@@ -140,7 +139,7 @@ class EdgeCloudOverMosquittoTest {
     }
 
     private CloudWorker cloudWorker(String name, CloudPartition partition) throws Exception {
-        PahoMessageBus b = bus("cloud-" + name);
+        MqttClientBus b = bus("cloud-" + name);
         CloudWorker w = new CloudWorker(b, () -> List.of(partition), CloudWorkerSettings.defaults());
         w.start();
         toClose.add(0, w);

@@ -12,7 +12,7 @@ import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.cloud.internal.CloudWorker;
 import io.hybridfog.cloud.internal.CloudWorkerSettings;
 import io.hybridfog.codec.ResultCodec;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.mqtt.testing.SecureDeployment;
 import io.hybridfog.onnx.OnnxCloudPartition;
@@ -54,15 +54,15 @@ final class FaultHarness implements AutoCloseable {
     final MosquittoBroker broker;
     final OnnxEdgePartition edge;
     final OnnxCloudPartition cloud;
-    volatile PahoMessageBus gatewayBus;
-    final PahoMessageBus deviceBus;
+    volatile MqttClientBus gatewayBus;
+    final MqttClientBus deviceBus;
     volatile EdgeGateway gateway;
     private final GatewaySettings gatewaySettings;
     private final Counts restartedCounts = new Counts();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final List<byte[]> pngs = new ArrayList<>();
     private CloudWorker worker;
-    private PahoMessageBus cloudBus;
+    private MqttClientBus cloudBus;
 
     // what the device saw
     private final Map<String, AtomicInteger> copies = new ConcurrentHashMap<>();
@@ -279,10 +279,9 @@ final class FaultHarness implements AutoCloseable {
         }
     }
 
-    private PahoMessageBus bus(String clientId, String account) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
+    private MqttClientBus bus(String clientId, String account) throws Exception {
+        MqttClientBus b = MqttClientBus.start(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
         toClose.add(b);
-        b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
         return b;
     }

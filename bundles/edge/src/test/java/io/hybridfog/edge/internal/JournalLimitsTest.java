@@ -12,7 +12,7 @@ import io.hybridfog.api.InferenceResult;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.onnx.OnnxEdgePartition;
 import io.hybridfog.onnx.OnnxPartitions;
@@ -64,8 +64,8 @@ class JournalLimitsTest {
                         Files.readAllBytes(MODEL_DIR.resolve("edge.onnx")), options);
             }
             toClose.add(edge);
-            PahoMessageBus gatewayBus = bus(broker, "large-gateway", toClose);
-            PahoMessageBus deviceBus = bus(broker, "large-device", toClose);
+            MqttClientBus gatewayBus = bus(broker, "large-gateway", toClose);
+            MqttClientBus deviceBus = bus(broker, "large-device", toClose);
             EdgeGateway gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
                     GatewaySettings.of("gateway-1", edge.descriptor().name()).withExit(null, 10.0)
                             .withLimits(5000, 2, 1000, MAX_PAYLOAD).withJournalDir(journalDir.toString())
@@ -192,7 +192,7 @@ class JournalLimitsTest {
         return new Phase(journalPeak.get(), journalAfter, heapBefore, heapAfter);
     }
 
-    private void send(PahoMessageBus bus, String id, byte[] payload) throws InterruptedException {
+    private void send(MqttClientBus bus, String id, byte[] payload) throws InterruptedException {
         if (!window.tryAcquire(120, TimeUnit.SECONDS)) {
             throw new AssertionError("no result for 120 s; " + results.size() + " answered");
         }
@@ -226,10 +226,9 @@ class JournalLimitsTest {
         return bytes >> 20;
     }
 
-    private static PahoMessageBus bus(MosquittoBroker broker, String clientId, List<AutoCloseable> toClose) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+    private static MqttClientBus bus(MosquittoBroker broker, String clientId, List<AutoCloseable> toClose) throws Exception {
+        MqttClientBus b = MqttClientBus.start(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
         toClose.add(b);
-        b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
         return b;
     }

@@ -14,7 +14,7 @@ import io.hybridfog.api.Tensor;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.codec.TensorCodec;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.mqtt.testing.SecureDeployment;
 import io.hybridfog.onnx.OnnxEdgePartition;
@@ -77,8 +77,8 @@ class MalformedPayloadsTest {
                         Files.readAllBytes(MODEL_DIR.resolve("edge.onnx")), options);
             }
             toClose.add(edge);
-            PahoMessageBus gatewayBus = bus(broker, "malformed-gateway", SecureDeployment.GATEWAY, toClose);
-            PahoMessageBus deviceBus = bus(broker, "malformed-device", "dev-malformed", toClose);
+            MqttClientBus gatewayBus = bus(broker, "malformed-gateway", SecureDeployment.GATEWAY, toClose);
+            MqttClientBus deviceBus = bus(broker, "malformed-device", "dev-malformed", toClose);
             EdgeGateway gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
                     GatewaySettings.of("gateway-1", edge.descriptor().name()).withExit(null, 10.0) // all exit at the edge
                             .withLimits(5000, 2, 1000, MAX_PAYLOAD));
@@ -245,15 +245,14 @@ class MalformedPayloadsTest {
         }
     }
 
-    private static void send(PahoMessageBus bus, String id, byte[] payload) {
+    private static void send(MqttClientBus bus, String id, byte[] payload) {
         bus.publish(new BusMessage("hybridfog/samples/dev-malformed", payload, null, id.getBytes(UTF_8), null, Map.of()));
     }
 
-    private static PahoMessageBus bus(MosquittoBroker broker, String clientId, String account, List<AutoCloseable> toClose)
+    private static MqttClientBus bus(MosquittoBroker broker, String clientId, String account, List<AutoCloseable> toClose)
             throws Exception {
-        PahoMessageBus b = new PahoMessageBus(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
+        MqttClientBus b = MqttClientBus.start(SecureDeployment.settings(broker, clientId, account).withConnectTimeoutS(5));
         toClose.add(b);
-        b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
         return b;
     }

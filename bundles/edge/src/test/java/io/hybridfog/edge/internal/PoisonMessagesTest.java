@@ -18,7 +18,7 @@ import io.hybridfog.cloud.internal.CloudWorkerSettings;
 import io.hybridfog.codec.SampleDecoder;
 import io.hybridfog.codec.TensorCodec;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.Mqtt5Packets;
 import io.hybridfog.mqtt.testing.Mqtt5Packets.Properties;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
@@ -76,18 +76,18 @@ class PoisonMessagesTest {
             }
             toClose.add(edge);
             toClose.add(cloud);
-            PahoMessageBus gatewayBus = bus(broker, "poison-gateway", toClose);
+            MqttClientBus gatewayBus = bus(broker, "poison-gateway", toClose);
             EdgeGateway gateway = new EdgeGateway(gatewayBus, () -> List.of(edge), () -> POLICIES, new TestModels.Energy(),
                     GatewaySettings.of("gw-poison", edge.descriptor().name()).withExit(null, 10.0)); // all exit at the edge
             gateway.start();
             toClose.add(0, gateway);
-            PahoMessageBus cloudBus = bus(broker, "poison-cloud", toClose);
+            MqttClientBus cloudBus = bus(broker, "poison-cloud", toClose);
             CloudWorker worker = new CloudWorker(cloudBus, () -> List.of(cloud), CloudWorkerSettings.defaults());
             worker.start();
             toClose.add(0, worker);
 
             BlockingQueue<BusMessage> answers = new LinkedBlockingQueue<>();
-            PahoMessageBus observer = bus(broker, "poison-observer", toClose);
+            MqttClientBus observer = bus(broker, "poison-observer", toClose);
             observer.subscribe("hybridfog/results/" + DEVICE, answers::add);
             observer.subscribe(REPLIES + "#", answers::add);
 
@@ -215,10 +215,9 @@ class PoisonMessagesTest {
         return topic.length() <= 40 ? topic : topic.substring(0, 30) + "... (" + topic.length() + " bytes)";
     }
 
-    private static PahoMessageBus bus(MosquittoBroker broker, String clientId, List<AutoCloseable> toClose) throws Exception {
-        PahoMessageBus b = new PahoMessageBus(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
+    private static MqttClientBus bus(MosquittoBroker broker, String clientId, List<AutoCloseable> toClose) throws Exception {
+        MqttClientBus b = MqttClientBus.start(MqttBusSettings.of(broker.url(), clientId).withConnectTimeoutS(5));
         toClose.add(b);
-        b.start();
         assertTrue(b.awaitConnected(10_000), clientId + " did not connect:\n" + broker.log());
         return b;
     }

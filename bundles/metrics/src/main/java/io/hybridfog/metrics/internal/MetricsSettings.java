@@ -1,6 +1,6 @@
 package io.hybridfog.metrics.internal;
 
-import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.ComponentConfig;
 import io.hybridfog.config.SettingException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,19 +22,22 @@ public record MetricsSettings(boolean enabled, InetAddress bindAddress, int port
         if (bindAddress == null) {
             throw new SettingException("bind.address", "must not be empty");
         }
-        ConfigValues.requireRange("port", port, 1, 65535);
+        SettingException.requireRange("port", port, 1, 65535);
     }
 
-    /** Parses a ConfigAdmin dictionary; {@link SettingException} names the offending key. */
+    /**
+     * Parses a ConfigAdmin dictionary through {@link MetricsEndpointComponent.Config} (keys and defaults);
+     * {@link SettingException} names the offending key.
+     */
     public static MetricsSettings parse(Map<String, ?> properties) {
-        ConfigValues c = new ConfigValues(properties);
-        String address = c.string("bind.address", DEFAULT_BIND_ADDRESS);
+        MetricsEndpointComponent.Config c = ComponentConfig.read(MetricsEndpointComponent.Config.class, properties);
+        String address = c.bind_address();
         InetAddress bind;
         try {
             bind = InetAddress.getByName(address);
         } catch (UnknownHostException | SecurityException e) {
             throw new SettingException("bind.address", "not an address of this host: '" + address + "'");
         }
-        return new MetricsSettings(c.bool("enabled", false), bind, c.integer("port", DEFAULT_PORT));
+        return new MetricsSettings(c.enabled(), bind, c.port());
     }
 }

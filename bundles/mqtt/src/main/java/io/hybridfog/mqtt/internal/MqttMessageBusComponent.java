@@ -1,10 +1,10 @@
 package io.hybridfog.mqtt.internal;
 
 import io.hybridfog.api.transport.MessageBus;
-import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.ComponentConfig;
+import io.hybridfog.config.Secret;
 import io.hybridfog.config.SettingException;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
 import java.lang.System.Logger.Level;
 import java.util.Hashtable;
 import java.util.Map;
@@ -50,6 +50,7 @@ public final class MqttMessageBusComponent {
         String username() default "";
 
         @AttributeDefinition(name = "Password", required = false, type = AttributeType.PASSWORD)
+        @Secret
         String password() default "";
 
         @AttributeDefinition(name = "Keep-alive (s)", min = "0", max = "65535")
@@ -90,6 +91,7 @@ public final class MqttMessageBusComponent {
         String tls_keystore() default "";
 
         @AttributeDefinition(name = "TLS client keystore password", required = false, type = AttributeType.PASSWORD)
+        @Secret
         String tls_keystore_password() default "";
 
         @AttributeDefinition(name = "Allow an insecure broker connection", required = false,
@@ -144,33 +146,18 @@ public final class MqttMessageBusComponent {
      * {@code insecure=true}.
      */
     static MqttBusSettings parse(Map<String, ?> properties) {
-        ConfigValues c = new ConfigValues(properties);
-        MqttBusSettings settings = settings(c);
+        Config c = ComponentConfig.read(Config.class, properties);
+        MqttBusSettings settings = new MqttBusSettings(c.broker_url(), c.client_id(), c.username(), c.password(),
+                c.keepalive_s(), c.session_expiry_s(), c.connect_timeout_s(), c.max_inflight(), c.publish_queue_capacity(),
+                c.reconnect_max_delay_s(), c.publish_wait_s(), c.status_topic(),
+                new MqttBusSettings.TlsFiles(c.tls_ca_file(), c.tls_keystore(), c.tls_keystore_password()));
         String insecurity = settings.insecurity();
-        if (insecurity != null && !c.bool("insecure", false)) {
+        if (insecurity != null && !c.insecure()) {
             throw new SettingException("insecure", insecurity + ": anyone on the network could read samples and forge "
                     + "results. Use broker.url=ssl://host:8883 with tls.ca.file, username and password (config/mosquitto, "
                     + "README 'Securing the broker'), or set insecure=true to accept this");
         }
         return settings;
-    }
-
-    private static MqttBusSettings settings(ConfigValues c) {
-        return new MqttBusSettings(
-                c.string("broker.url", null),
-                c.string("client.id", null),
-                c.string("username", null),
-                c.secret("password"),
-                c.integer("keepalive.s", MqttBusSettings.DEFAULT_KEEPALIVE_S),
-                c.longValue("session.expiry.s", MqttBusSettings.DEFAULT_SESSION_EXPIRY_S),
-                c.integer("connect.timeout.s", MqttBusSettings.DEFAULT_CONNECT_TIMEOUT_S),
-                c.integer("max.inflight", MqttBusSettings.DEFAULT_MAX_INFLIGHT),
-                c.integer("publish.queue.capacity", MqttBusSettings.DEFAULT_PUBLISH_QUEUE_CAPACITY),
-                c.integer("reconnect.max.delay.s", MqttBusSettings.DEFAULT_RECONNECT_MAX_DELAY_S),
-                c.integer("publish.wait.s", MqttBusSettings.DEFAULT_PUBLISH_WAIT_S),
-                c.string("status.topic", null),
-                new MqttBusSettings.TlsFiles(c.string("tls.ca.file", null), c.string("tls.keystore", null),
-                        c.secret("tls.keystore.password")));
     }
 
     private void register(BundleContext context, PahoMessageBus b) {

@@ -13,7 +13,6 @@ import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.api.transport.PublishRefusedException;
 import io.hybridfog.mqtt.MqttBusSettings;
 import io.hybridfog.mqtt.MqttBusSettings.TlsFiles;
-import io.hybridfog.mqtt.PahoMessageBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.mqtt.testing.SecureDeployment;
 import java.io.IOException;

@@ -3,7 +3,8 @@ package io.hybridfog.onnx.internal;
 import io.hybridfog.api.models.ModelCatalog;
 import io.hybridfog.api.models.ModelCatalogException;
 import io.hybridfog.api.models.ModelVersionStatus;
-import io.hybridfog.config.ConfigValues;
+import io.hybridfog.config.ComponentConfig;
+import io.hybridfog.config.FrameworkProperties;
 import io.hybridfog.config.SettingException;
 import io.hybridfog.onnx.OnnxEnvironment;
 import java.io.File;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -37,17 +39,29 @@ public class ModelBundleExtender implements ModelCatalog {
     private ModelInventory inventory;
     private BundleTracker<?> tracker;
 
-    /** @throws SettingException naming {@value #UPDATE_GRACE_MS} if it is not an integer from 0 to 600000 */
+    /** @throws ConfigurationException naming {@value #UPDATE_GRACE_MS} if it is not an integer from 0 to 600000 */
     @Activate
-    void activate(BundleContext context, Map<String, Object> properties) {
-        long grace = new ConfigValues(properties).longValue(UPDATE_GRACE_MS, DEFAULT_UPDATE_GRACE_MS);
-        ConfigValues.requireRange(UPDATE_GRACE_MS, grace, 0, 600_000);
-        String state = context.getProperty(ConfigValues.STATE_DIR_PROPERTY); // survives restarts
+    void activate(BundleContext context, Map<String, Object> properties) throws ConfigurationException {
+        long grace = updateGraceMs(properties);
+        String state = context.getProperty(FrameworkProperties.STATE_DIR); // survives restarts
         File pins = state == null || state.isBlank() ? context.getDataFile("model-pins.properties")
                 : new File(state, "model-pins.properties");
         inventory = new ModelInventory(context, onnx, new Pins(pins == null ? null : pins.toPath()), grace);
         tracker = new BundleTracker<>(context, Bundle.STARTING | Bundle.ACTIVE, new ModelBundleCustomizer(inventory));
         tracker.open();
+    }
+
+    /** {@value #UPDATE_GRACE_MS} of {@link OnnxRuntimeConfig}, 0 to 600000 ms. */
+    static long updateGraceMs(Map<String, ?> properties) throws ConfigurationException {
+        try {
+            long grace = ComponentConfig.read(OnnxRuntimeConfig.class, properties).update_grace_ms();
+            SettingException.requireRange(UPDATE_GRACE_MS, grace, 0, 600_000);
+            return grace;
+        } catch (SettingException e) {
+            System.getLogger(ModelBundleExtender.class.getName()).log(System.Logger.Level.ERROR,
+                    "invalid configuration " + OnnxEnvironmentComponent.PID + ": " + e.getMessage());
+            throw new ConfigurationException(e.key(), e.getMessage());
+        }
     }
 
     @Deactivate

@@ -3,18 +3,19 @@ package io.hybridfog.onnx.internal;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import io.hybridfog.config.SettingException;
 import io.hybridfog.onnx.OnnxEnvironment;
 import io.hybridfog.onnx.OnnxPartitions;
 import java.lang.System.Logger.Level;
 import java.util.Map;
+import org.osgi.service.cm.ConfigurationException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * Owns the JVM's ONNX Runtime environment. An invalid configuration fails activation (the reason is logged by
- * Declarative Services), so no model is served with settings nobody asked for.
+ * Owns the JVM's ONNX Runtime environment. An invalid configuration fails activation with a ConfigurationException naming the key, so no model is served with settings nobody asked for.
  */
 @Component(service = OnnxEnvironment.class, configurationPid = OnnxEnvironmentComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -26,15 +27,26 @@ public class OnnxEnvironmentComponent implements OnnxEnvironment {
     private OnnxSettings settings;
     private OrtEnvironment environment;
 
+    /** @throws ConfigurationException naming the key and the allowed range if a value is invalid */
     @Activate
-    void activate(Map<String, Object> properties) throws OrtException {
-        settings = OnnxSettings.from(properties);
+    void activate(Map<String, Object> properties) throws OrtException, ConfigurationException {
+        settings = settings(properties);
         environment = OnnxPartitions.sharedEnvironment();
         LOG.log(Level.INFO, "ONNX Runtime {0} ready (telemetry disabled, {1}={2}, {3}={4})", environment.getVersion(),
                 OnnxSettings.INTRA_OP_THREADS, settings.intraOpThreads(), OnnxSettings.WARMUP_RUNS, settings.warmupRuns());
         if (!"1".equals(System.getenv("ORT_DISABLE_TELEMETRY"))) {
             LOG.log(Level.WARNING, "ORT_DISABLE_TELEMETRY=1 is not set for this process: ONNX Runtime may write "
                     + "telemetry files under ~/.cache/Microsoft/DeveloperTools and /tmp/mat-debug-*.log");
+        }
+    }
+
+    /** Reads the settings; an invalid value is logged and becomes a ConfigurationException naming the key. */
+    static OnnxSettings settings(Map<String, ?> properties) throws ConfigurationException {
+        try {
+            return OnnxSettings.from(properties);
+        } catch (SettingException e) {
+            LOG.log(Level.ERROR, "invalid configuration " + PID + ": " + e.getMessage());
+            throw new ConfigurationException(e.key(), e.getMessage());
         }
     }
 

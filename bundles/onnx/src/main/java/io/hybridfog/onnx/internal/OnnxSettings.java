@@ -1,5 +1,7 @@
 package io.hybridfog.onnx.internal;
 
+import io.hybridfog.config.ComponentConfig;
+import io.hybridfog.config.SettingException;
 import java.util.Map;
 
 /**
@@ -18,31 +20,15 @@ record OnnxSettings(int intraOpThreads, int warmupRuns) {
     static final int MAX_WARMUP_RUNS = 1000;
 
     /**
+     * Reads the settings through {@link OnnxRuntimeConfig} (keys and defaults).
+     *
      * @param properties component properties (configuration values arrive as Integer, Long or String)
-     * @throws IllegalArgumentException naming the key and the value if a value is invalid
+     * @throws SettingException naming the key and the allowed range if a value is invalid
      */
     static OnnxSettings from(Map<String, ?> properties) {
-        return new OnnxSettings(intSetting(properties, INTRA_OP_THREADS, DEFAULT_INTRA_OP_THREADS, 1, MAX_INTRA_OP_THREADS),
-                intSetting(properties, WARMUP_RUNS, DEFAULT_WARMUP_RUNS, 0, MAX_WARMUP_RUNS));
-    }
-
-    private static int intSetting(Map<String, ?> properties, String key, int fallback, int min, int max) {
-        Object value = properties.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        long n;
-        try {
-            n = value instanceof Integer || value instanceof Long || value instanceof Short
-                    ? ((Number) value).longValue()
-                    : Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            n = Long.MIN_VALUE;
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException("configuration io.hybridfog.onnx: " + key
-                    + " must be an integer from " + min + " to " + max + ", got '" + value + "'");
-        }
-        return (int) n;
+        OnnxRuntimeConfig c = ComponentConfig.read(OnnxRuntimeConfig.class, properties);
+        SettingException.requireRange(INTRA_OP_THREADS, c.intra_op_threads(), 1, MAX_INTRA_OP_THREADS);
+        SettingException.requireRange(WARMUP_RUNS, c.warmup_runs(), 0, MAX_WARMUP_RUNS);
+        return new OnnxSettings(c.intra_op_threads(), c.warmup_runs());
     }
 }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hybridfog.config.SettingException;
 import java.util.Map;
+import org.osgi.service.cm.ConfigurationException;
 import org.junit.jupiter.api.Test;
 
 class OnnxSettingsTest {
@@ -22,30 +24,46 @@ class OnnxSettingsTest {
     }
 
     @Test
-    void rejectsBadValuesNamingTheKey() {
-        for (Object bad : new Object[] {0, -2, "abc", "", 2.5, 5000}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    void rejectsBadValuesNamingTheKeyAndTheRange() {
+        Map<Object, String> expected = Map.of(0, "must be in [1, 1024], got 0", -2, "must be in [1, 1024], got -2",
+                5000, "must be in [1, 1024], got 5000", "abc", "not an integer: 'abc'", 2.5, "not an integer: '2.5'");
+        expected.forEach((bad, why) -> {
+            SettingException e = assertThrows(SettingException.class,
                     () -> OnnxSettings.from(Map.of("intra.op.threads", bad)));
-            assertTrue(e.getMessage().contains("io.hybridfog.onnx: intra.op.threads must be an integer from 1 to 1024, got '" + bad + "'"),
-                    e.getMessage());
-        }
+            assertEquals("intra.op.threads", e.key());
+            assertEquals("intra.op.threads: " + why, e.getMessage());
+        });
+    }
+
+    @Test
+    void blankMeansTheDefault() {
+        assertEquals(1, OnnxSettings.from(Map.of("intra.op.threads", " ")).intraOpThreads());
     }
 
     @Test
     void warmupRunsDefaultToThreeAndMayBeZero() {
         assertEquals(3, OnnxSettings.from(Map.of()).warmupRuns());
         assertEquals(0, OnnxSettings.from(Map.of("warmup.runs", "0")).warmupRuns());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OnnxSettings.from(Map.of("warmup.runs", -1)));
-        assertTrue(e.getMessage().contains("warmup.runs must be an integer from 0 to 1000, got '-1'"), e.getMessage());
+        SettingException e = assertThrows(SettingException.class, () -> OnnxSettings.from(Map.of("warmup.runs", -1)));
+        assertEquals("warmup.runs: must be in [0, 1000], got -1", e.getMessage());
     }
 
     @Test
-    void aBadValueFailsActivation() {
+    void aBadValueFailsActivationAsAnInvalidConfiguration() {
         OnnxEnvironmentComponent component = new OnnxEnvironmentComponent();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> component.activate(Map.of("intra.op.threads", "zero")));
-        assertTrue(e.getMessage().contains("intra.op.threads"), e.getMessage());
+        assertEquals("intra.op.threads", e.getProperty());
+        assertTrue(e.getReason().contains("not an integer: 'zero'"), e.getReason());
+    }
+
+    @Test
+    void updateGraceIsCheckedWithTheSameKeys() throws Exception {
+        assertEquals(5000, ModelBundleExtender.updateGraceMs(Map.of()));
+        assertEquals(0, ModelBundleExtender.updateGraceMs(Map.of("update.grace.ms", "0")));
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> ModelBundleExtender.updateGraceMs(Map.of("update.grace.ms", 600_001)));
+        assertEquals("update.grace.ms", e.getProperty());
     }
 
     @Test

@@ -6,7 +6,7 @@ import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.codec.ResultCodec;
 import io.hybridfog.demo.data.TestSet;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -222,7 +222,7 @@ public final class DeviceFleet implements AutoCloseable {
 
     private final class Device {
         final String id;
-        final PahoMessageBus bus;
+        final MqttClientBus bus;
         final Semaphore inFlight;
         final String sampleTopic;
         final ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -233,8 +233,7 @@ public final class DeviceFleet implements AutoCloseable {
             this.id = id;
             this.inFlight = new Semaphore(window);
             this.sampleTopic = samplesPrefix + id;
-            this.bus = new PahoMessageBus(MqttBusSettings.of(brokerUrl, "hybridfog-demo-" + id + "-" + ProcessHandle.current().pid()));
-            bus.start();
+            this.bus = MqttClientBus.start(MqttBusSettings.of(brokerUrl, "hybridfog-demo-" + id + "-" + ProcessHandle.current().pid()));
             if (!bus.awaitConnected(30_000)) {
                 throw new IOException(id + ": could not connect to " + brokerUrl + " within 30 s");
             }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.mqtt.MqttBusSettings;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,8 +62,7 @@ final class DeviceStream {
         }
         DeviceStream s = new DeviceStream(total);
         Semaphore window = new Semaphore(64);
-        try (PahoMessageBus device = new PahoMessageBus(deviceSettings)) {
-            device.start();
+        try (MqttClientBus device = MqttClientBus.start(deviceSettings)) {
             assertTrue(device.awaitConnected(10_000), "device not connected");
             device.subscribe("hybridfog/results/dev-1", m -> {
                 String id = new String(m.correlationData(), StandardCharsets.UTF_8);

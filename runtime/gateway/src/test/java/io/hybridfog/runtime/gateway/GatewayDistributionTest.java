@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hybridfog.api.transport.BusMessage;
 import io.hybridfog.launcher.testing.DistributionProcess;
-import io.hybridfog.mqtt.PahoMessageBus;
+import io.hybridfog.mqtt.MqttClientBus;
 import io.hybridfog.mqtt.testing.MosquittoBroker;
 import io.hybridfog.mqtt.testing.SecureDeployment;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The packaged gateway distribution (target/hybridfog-gateway) and cloud distribution (../cloud/target/hybridfog-cloud)
  * as two child processes with the checkout's config/gateway and config/cloud, against a private Mosquitto secured as
  * config/mosquitto runs it (TLS, accounts, the committed ACL; {@link SecureDeployment}): each process gets a copy of
- * its config with its account and the test CA added. A device on {@link PahoMessageBus} sends real Fashion-MNIST PNGs
+ * its config with its account and the test CA added. A device on {@link MqttClientBus} sends real Fashion-MNIST PNGs
  * over MQTT 5 as {@code dev-1}.
  */
 class GatewayDistributionTest {
@@ -69,8 +69,7 @@ class GatewayDistributionTest {
             Map<Integer, Integer> reference = referencePredictions();
             Map<String, List<JsonNode>> results = new ConcurrentHashMap<>();
             List<String> problems = new CopyOnWriteArrayList<>();
-            try (PahoMessageBus device = new PahoMessageBus(SecureDeployment.settings(broker, "test-device-1", "dev-1"))) {
-                device.start();
+            try (MqttClientBus device = MqttClientBus.start(SecureDeployment.settings(broker, "test-device-1", "dev-1"))) {
                 assertTrue(device.awaitConnected(10_000), "device not connected");
                 device.subscribe("hybridfog/results/dev-1", m -> {
                     try {
