@@ -69,6 +69,11 @@ final class BrokerCluster implements AutoCloseable {
         }
     }
 
+    /** Process id of node 1 or 2's JVM. */
+    long pid(int node) {
+        return nodes[node - 1].process.pid();
+    }
+
     /** What node 1 or 2 printed (its Artemis log). */
     String output(int node) {
         return nodes[node - 1] == null ? "" : nodes[node - 1].output.toString();
@@ -78,9 +83,11 @@ final class BrokerCluster implements AutoCloseable {
         Path data = Files.createDirectories(dataRoot.resolve("node-" + node));
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", classPath,
-                ArtemisNode.class.getName(), "node-" + node, String.valueOf(mqttPorts[node - 1]),
-                String.valueOf(clusterPorts[node - 1]), String.valueOf(clusterPorts[2 - node]), data.toString()));
+                "-Xmx384m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dhybridfog.node.name=node-" + node,
+                "-Dhybridfog.bind.host=127.0.0.1", "-Dhybridfog.mqtt.port=" + mqttPorts[node - 1],
+                "-Dhybridfog.cluster.port=" + clusterPorts[node - 1], "-Dhybridfog.peer.host=127.0.0.1",
+                "-Dhybridfog.peer.port=" + clusterPorts[2 - node], "-Dhybridfog.data.dir=" + data, "-cp", classPath,
+                ArtemisNode.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         Node n = new Node(p);

@@ -3,7 +3,6 @@ package io.hybridfog.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HybridFog on a two-node ActiveMQ Artemis cluster (MQTT 5, {@link ArtemisNode}): the packaged gateways 1 and 2 and
@@ -28,13 +28,13 @@ import org.junit.jupiter.api.Timeout;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrokerClusterFleetTest {
     private static final Map<String, String> GATEWAY = Map.of("exit.policy", "cloud-only", "exit.threshold", "0");
-    private static Path work;
+    @TempDir
+    static Path work;
     private static BrokerCluster cluster;
     private static Fleet fleet;
 
     @BeforeAll
     static void startClusterAndFleet() throws Exception {
-        work = Files.createTempDirectory("hybridfog-cluster-test");
         cluster = BrokerCluster.start(work.resolve("brokers"));
         fleet = new Fleet(work);
         fleet.startGateway(1, cluster.url(1), GATEWAY);

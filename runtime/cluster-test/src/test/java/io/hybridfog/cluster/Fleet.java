@@ -86,6 +86,14 @@ final class Fleet implements AutoCloseable {
         p.close();
     }
 
+    /** Stops cloud worker {@code n} (SIGTERM: it disconnects) and forgets it. */
+    void stopCloud(int n) throws InterruptedException {
+        DistributionProcess p = clouds.remove(n);
+        if (p != null) {
+            p.close();
+        }
+    }
+
     /** Waits until every started process printed {@code ready:}; throws with the output of one that did not. */
     void awaitReady(long timeoutMs) throws InterruptedException {
         List<Map.Entry<String, DistributionProcess>> all = new ArrayList<>();
