@@ -154,8 +154,8 @@ public final class MqttMessageBusComponent {
         String insecurity = settings.insecurity();
         if (insecurity != null && !c.insecure()) {
             throw new SettingException("insecure", insecurity + ": anyone on the network could read samples and forge "
-                    + "results. Use broker.url=ssl://host:8883 with tls.ca.file, username and password (config/mosquitto, "
-                    + "README 'Securing the broker'), or set insecure=true to accept this");
+                    + "results. Use broker.url=ssl://host:8883 with tls.ca.file, username and password (docs/security.md: "
+                    + "config/mosquitto/hybridfog-secure-setup makes them), or set insecure=true to accept this");
         }
         return settings;
     }
