@@ -1,10 +1,13 @@
 package io.hybridfog.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * The cloud partition of a hybrid model: the remaining full-precision layers and the final classifier.
  * Registered as an OSGi service with {@link PartitionProperties#MODEL} and {@link PartitionProperties#VERSION}.
  * Implementations are thread-safe.
  */
+@ProviderType
 public interface CloudPartition {
 
     ModelDescriptor descriptor();

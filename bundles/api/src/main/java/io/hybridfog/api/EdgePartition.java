@@ -1,10 +1,13 @@
 package io.hybridfog.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * The edge partition of a hybrid model: quantized layers plus the early-exit classifier.
  * Registered as an OSGi service with the properties {@link PartitionProperties#MODEL} and
  * {@link PartitionProperties#VERSION}. Implementations are thread-safe.
  */
+@ProviderType
 public interface EdgePartition {
 
     ModelDescriptor descriptor();

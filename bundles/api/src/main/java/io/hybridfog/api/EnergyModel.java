@@ -1,9 +1,12 @@
 package io.hybridfog.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Computational energy from MAC counts: sum over bit-widths of MACs x energy per MAC at that bit-width.
  * Defaults and their sources are documented by the implementation (docs/energy.md).
  */
+@ProviderType
 public interface EnergyModel {
 
     /**

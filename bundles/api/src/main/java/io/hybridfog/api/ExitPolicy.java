@@ -1,9 +1,12 @@
 package io.hybridfog.api;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * Decides whether a sample exits at the edge from its early-exit logits.
  * Registered as an OSGi service with the property {@link #NAME_PROPERTY}; stateless and thread-safe.
  */
+@ConsumerType
 public interface ExitPolicy {
 
     /** Service property holding {@link #name()}. */

@@ -6,9 +6,8 @@
  * {@link io.hybridfog.api.CloudPartition} service for every partition of every started model bundle
  * (headers and metadata: docs/model-format.md).
  *
- * <p>Outside OSGi (tests, benchmarks, tooling) the same code is reached through {@link io.hybridfog.onnx.OnnxPartitions}
+ * <p>Not exported: other bundles use the partitions as services. Outside OSGi (tests, benchmarks, tooling) the same
+ * code is reached from the class path through {@link io.hybridfog.onnx.OnnxPartitions}
  * (one partition from ONNX bytes) and {@link io.hybridfog.onnx.ModelBundleLoader} (a whole model bundle jar).
  */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
 package io.hybridfog.onnx;

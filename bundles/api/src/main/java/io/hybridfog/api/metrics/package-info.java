@@ -3,5 +3,5 @@
  * its components already offer. This package holds no implementation.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("1.0.0")
 package io.hybridfog.api.metrics;

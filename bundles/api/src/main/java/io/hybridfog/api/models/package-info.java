@@ -3,5 +3,5 @@
  * operator's controls (activate a version, roll back, follow the newest). This package holds no implementation.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("1.0.0")
 package io.hybridfog.api.models;

@@ -1,5 +1,7 @@
 package io.hybridfog.api.transport;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Acknowledges one received QoS 1 message to the broker (MQTT PUBACK), handed to an {@link AcknowledgingHandler}.
  * Until it is called the broker keeps the message in the subscriber's session and sends it again after a reconnect
@@ -9,6 +11,7 @@ package io.hybridfog.api.transport;
  * sends the PUBACK on the current connection, where a broker that redelivered the message with the same packet
  * identifier accepts it.
  */
+@ProviderType
 @FunctionalInterface
 public interface Acknowledgement {
     void acknowledge();

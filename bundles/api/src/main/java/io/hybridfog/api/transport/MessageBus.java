@@ -2,11 +2,13 @@ package io.hybridfog.api.transport;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Publish/subscribe with MQTT 5 semantics (QoS 1: at least once). Implemented over Eclipse Paho;
  * subscriptions are restored after a reconnect. Thread-safe.
  */
+@ProviderType
 public interface MessageBus {
 
     /** Client identifier this bus connects with. */

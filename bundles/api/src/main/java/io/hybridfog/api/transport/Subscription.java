@@ -1,10 +1,13 @@
 package io.hybridfog.api.transport;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * An active subscription: {@link #close()} unsubscribes (the broker forgets it); {@link #detach()} only stops the
  * delivery to this process and leaves the subscription in the broker's session, for a subscriber that will be
  * back (a restart) and must find the messages published meanwhile.
  */
+@ProviderType
 public interface Subscription extends AutoCloseable {
     String topicFilter();
 
