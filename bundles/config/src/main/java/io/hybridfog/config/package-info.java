@@ -6,5 +6,5 @@
  * ({@link io.hybridfog.config.ModelVersions}). Shared by the configurable bundles.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("0.4.0")
 package io.hybridfog.config;
