@@ -1,0 +1,2 @@
+/** Self-contained SVG scatter plots (no external resources) for the reports. */
+package io.hybridfog.demo.plot;
