@@ -35,6 +35,8 @@ final class BrokerCluster implements AutoCloseable {
     /** Starts both nodes and waits (up to 60 s) until each has its cluster bridge to the other up. */
     static BrokerCluster start(Path dataRoot) throws IOException, InterruptedException {
         BrokerCluster c = new BrokerCluster(dataRoot);
+        // a test JVM that is killed (surefire timeout) must not leave broker JVMs behind
+        Runtime.getRuntime().addShutdownHook(new Thread(c::killAll, "broker-cluster-cleanup"));
         try {
             c.nodes[0] = c.launch(1);
             c.nodes[1] = c.launch(2);
@@ -120,6 +122,14 @@ final class BrokerCluster implements AutoCloseable {
                 if (!n.process.waitFor(20, TimeUnit.SECONDS)) {
                     n.process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
+            }
+        }
+    }
+
+    private void killAll() {
+        for (Node n : nodes) {
+            if (n != null) {
+                n.process.destroyForcibly();
             }
         }
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Packaged gateways and cloud workers (runtime/gateway and runtime/cloud target folders) as child processes, each
@@ -34,13 +35,16 @@ final class Fleet implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Path work;
-    private final Map<Integer, DistributionProcess> gateways = new LinkedHashMap<>();
-    private final Map<Integer, DistributionProcess> clouds = new LinkedHashMap<>();
+    // sorted and thread-safe: the cleanup hook reads them from another thread
+    private final Map<Integer, DistributionProcess> gateways = new ConcurrentSkipListMap<>();
+    private final Map<Integer, DistributionProcess> clouds = new ConcurrentSkipListMap<>();
     private final Map<Integer, String[]> cloudArgs = new LinkedHashMap<>();
     private final Map<Integer, Integer> metricsPorts = new LinkedHashMap<>();
 
     Fleet(Path work) {
         this.work = work;
+        // a test JVM that is killed (surefire timeout) must not leave gateways and workers behind
+        Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "fleet-cleanup"));
     }
 
     /**
@@ -147,6 +151,11 @@ final class Fleet implements AutoCloseable {
         for (DistributionProcess p : clouds.values()) {
             p.close();
         }
+    }
+
+    private void killAll() {
+        gateways.values().forEach(p -> p.process().destroyForcibly());
+        clouds.values().forEach(p -> p.process().destroyForcibly());
     }
 
     private Path copyConfig(String role, String name) throws IOException {
