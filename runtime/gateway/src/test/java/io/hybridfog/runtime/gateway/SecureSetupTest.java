@@ -79,6 +79,8 @@ class SecureSetupTest {
     private static final Path CLOUD_DIST = Path.of(System.getProperty("hybridfog.cloud.dist", "../cloud/target/hybridfog-cloud"));
     /** MQTT 5 reason code "Not authorized" (OASIS MQTT 5.0, 2.4). */
     private static final int NOT_AUTHORIZED = 0x87;
+    /** MQTT 5 PUBACK reason code "No matching subscribers": accepted, and nobody subscribed. */
+    private static final int NO_MATCHING_SUBSCRIBERS = 0x10;
     /** test-00004.png: its early-exit entropy (0.91 nats) is over the calibrated threshold, so the cloud answers it. */
     private static final String OFFLOADED_PNG = "test-00004.png";
     private static final String EDGE_PNG = "test-00000.png";
@@ -230,6 +232,28 @@ class SecureSetupTest {
         Received request = cloudSees.poll(10, TimeUnit.SECONDS);
         assertNotNull(request, "the gateway's request did not reach the cloud's account" + brokerLog());
         assertEquals("request-control", request.correlation(), "the cloud's account received a device's request");
+    }
+
+    /** Gateways share the broker: each reads only its own offload replies and writes only its own status. */
+    @Test
+    void aGatewayReadsOnlyItsOwnOffloadRepliesAndWritesOnlyItsOwnStatus() throws Exception {
+        MqttAsyncClient otherGateway = service("gateways", "gateway-2");
+        BlockingQueue<Received> seen = received.get(otherGateway);
+        for (String filter : List.of("hybridfog/offload-replies/gateway-1", "hybridfog/offload-replies/+")) {
+            subscribe(otherGateway, filter);
+        }
+        MqttAsyncClient cloudWorker = service("cloud-workers", "cloud-1");
+        byte[] reply = "reply".getBytes(UTF_8);
+        assertEquals(0, publish(cloudWorker, "hybridfog/offload-replies/gateway-1", reply, "for-gateway-1"));
+        // positive control: the reply to gateway-2 comes after the one to gateway-1, from the same publisher
+        assertEquals(0, publish(cloudWorker, "hybridfog/offload-replies/gateway-2", reply, "for-gateway-2"));
+        Received first = seen.poll(10, TimeUnit.SECONDS);
+        assertNotNull(first, "gateway-2 received not even its own reply" + brokerLog());
+        assertEquals("for-gateway-2", first.correlation(), "gateway-2 received " + first.topic());
+
+        assertEquals(NOT_AUTHORIZED, publish(otherGateway, "hybridfog/status/gateway-1", "{}".getBytes(UTF_8), "status"));
+        // accepted: 0x10 "no matching subscribers" (a success code; nobody reads gateway-2's status in this test)
+        assertEquals(NO_MATCHING_SUBSCRIBERS, publish(otherGateway, "hybridfog/status/gateway-2", "{}".getBytes(UTF_8), "status"));
     }
 
     @Test
