@@ -108,10 +108,7 @@ class SecureSetupTest {
                 // started as root, Mosquitto would switch to 'mosquitto', who cannot read this test's 0600 files
                 "--broker-user", System.getProperty("user.name"));
         brokerLog = tmp.resolve("mosquitto.log");
-        broker = new ProcessBuilder("/usr/sbin/mosquitto", "-c", out.resolve("broker/mosquitto.conf").toString())
-                .redirectErrorStream(true).redirectOutput(brokerLog.toFile()).start();
-        awaitListening(servicePort);
-        awaitListening(devicePort);
+        broker = startMosquitto(out, brokerLog, servicePort, devicePort);
         cloud = DistributionProcess.start(CLOUD_DIST, "hybridfog-cloud.jar", tmp.resolve("cloud"),
                 "--config", out.resolve("cloud-workers/cloud-1/config").toString());
         gateway = DistributionProcess.start(DIST, "hybridfog-gateway.jar", tmp.resolve("gateway"),
@@ -279,6 +276,33 @@ class SecureSetupTest {
         assertTrue(Files.readString(brokerLog).contains("peer did not return a certificate"), brokerLog());
     }
 
+    /** With --device-certs the device listener requires the device's certificate as well as its account. */
+    @Test
+    void withDeviceCertificatesADeviceNeedsItsCertificate(@TempDir Path tmp) throws Exception {
+        Path fleet = tmp.resolve("fleet");
+        int services = freePort();
+        int devices = freePort();
+        run(SETUP.toString(), "--out", fleet.toString(), "--broker-host", "127.0.0.1", "--gateways", "gw-a",
+                "--cloud-workers", "cw-a", "--devices", "d1", "--device-certs", "--bind", "127.0.0.1",
+                "--port", String.valueOf(services), "--device-port", String.valueOf(devices),
+                "--broker-user", System.getProperty("user.name"));
+        Path log = tmp.resolve("mosquitto.log");
+        Process strict = startMosquitto(fleet, log, services, devices);
+        try {
+            Path ca = fleet.resolve("ca/ca.crt");
+            Path d1 = fleet.resolve("devices/d1");
+            String password = Files.readString(d1.resolve("password")).trim();
+            MqttAsyncClient device = connect(ca, devices, "d1", password, new Path[] {d1.resolve("d1.p12"), d1.resolve("keystore-password")});
+            assertEquals(NO_MATCHING_SUBSCRIBERS, publish(device, "hybridfog/samples/d1", png(EDGE_PNG), "s1"));
+            MqttException without = assertThrows(MqttException.class, () -> connect(ca, devices, "d1", password, null));
+            assertTrue(hasCause(without, SSLHandshakeException.class), "expected a TLS handshake failure, got: " + describe(without));
+            assertTrue(read(log).contains("peer did not return a certificate"), read(log));
+        } finally {
+            strict.destroy();
+            strict.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** The command's files: keys and secrets 0600; a second run keeps the CA and passwords; --force replaces the CA. */
     @Test
     void reRunsKeepTheCaAndSecretsAndKeysAreReadableByTheOwnerOnly(@TempDir Path tmp) throws Exception {
@@ -356,6 +380,10 @@ class SecureSetupTest {
 
     /** A Paho MQTT 5 client connected over TLS (the generated CA, host name verified), or the connect's exception. */
     private MqttAsyncClient connect(int port, String user, String password, Path[] keystore) throws Exception {
+        return connect(out.resolve("ca/ca.crt"), port, user, password, keystore);
+    }
+
+    private MqttAsyncClient connect(Path ca, int port, String user, String password, Path[] keystore) throws Exception {
         MqttAsyncClient c = new MqttAsyncClient("ssl://127.0.0.1:" + port, "secure-setup-test-" + CLIENT_IDS.incrementAndGet(),
                 new MemoryPersistence());
         clients.add(c);
@@ -394,7 +422,7 @@ class SecureSetupTest {
         if (password != null) {
             o.setPassword(password.getBytes(UTF_8));
         }
-        o.setSocketFactory(tls(keystore));
+        o.setSocketFactory(tls(ca, keystore));
         o.setHttpsHostnameVerificationEnabled(true);
         c.connect(o).waitForCompletion(15_000);
         return c;
@@ -406,10 +434,10 @@ class SecureSetupTest {
         return e.getReasonCode();
     }
 
-    private SSLSocketFactory tls(Path[] keystore) throws Exception {
+    private static SSLSocketFactory tls(Path ca, Path[] keystore) throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
-        trust.setCertificateEntry("ca", certificate(out.resolve("ca/ca.crt")));
+        trust.setCertificateEntry("ca", certificate(ca));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         KeyManagerFactory kmf = null;
@@ -486,18 +514,32 @@ class SecureSetupTest {
         assertEquals(0, p.exitValue(), "hybridfog-secure-setup failed:\n" + output);
     }
 
-    private void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            assertTrue(broker.isAlive(), "mosquitto exited at start:" + brokerLog());
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(20);
+    /** Mosquitto with the generated {@code fleet/broker/mosquitto.conf} as it is, once it listens on the ports. */
+    private static Process startMosquitto(Path fleet, Path log, int... ports) throws Exception {
+        Process p = new ProcessBuilder("/usr/sbin/mosquitto", "-c", fleet.resolve("broker/mosquitto.conf").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        for (int port : ports) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                assertTrue(p.isAlive(), () -> "mosquitto exited at start:\n" + read(log));
+                assertTrue(System.nanoTime() < deadline, () -> "mosquitto does not listen on " + port + ":\n" + read(log));
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                    break;
+                } catch (IOException notYet) {
+                    Thread.sleep(20);
+                }
             }
         }
-        throw new AssertionError("mosquitto does not listen on " + port + brokerLog());
+        return p;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
     }
 
     private static int freePort() throws IOException {
