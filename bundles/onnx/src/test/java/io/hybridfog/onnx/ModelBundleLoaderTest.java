@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Model bundle jars written here the way models/fashion-mnist/bnd.bnd lays them out. */
+/** Model bundle jars written here the way models/model-bundle.bnd lays them out. */
 class ModelBundleLoaderTest {
     private static byte[] edge;
     private static byte[] cloud;

@@ -321,7 +321,7 @@ public final class DatasetSpec {
                 + " --epochs 120 --schedule warmup-cosine --threads 2 --report-test\n"
                 + "  /usr/bin/python3 models/train.py hybrid " + data + archOption + " --cut " + cut + " --bits " + bits + hybrid + "\n"
                 + "  /usr/bin/python3 models/add-bundle-module.py --dataset " + name + " " + variant + "\n"
-                + "  flock /tmp/hybridfog-mvn.lock mvn -q -o -pl models/" + name + "/" + variant + ",runtime/demo install";
+                + "  flock /tmp/hybridfog-mvn.lock mvn -q -o -pl models/" + name + ",runtime/demo install";
     }
 
     @Override

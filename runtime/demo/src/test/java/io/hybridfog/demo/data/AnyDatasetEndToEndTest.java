@@ -332,8 +332,8 @@ class AnyDatasetEndToEndTest {
     }
 
     /**
-     * A model bundle jar of an exported variant with the headers bnd writes for a model module (models/fashion-mnist/bnd.bnd,
-     * models/add-bundle-module.py): edge.onnx, cloud.onnx and metrics.json under models/, SHA-256 checksums.
+     * A model bundle jar of an exported variant with the headers bnd writes for every model bundle
+     * (models/model-bundle.bnd): edge.onnx, cloud.onnx and metrics.json under models/, SHA-256 checksums.
      */
     static Path writeModelBundle(Path variant, Path jar, String model, String version) throws Exception {
         byte[] edge = Files.readAllBytes(variant.resolve("edge.onnx"));

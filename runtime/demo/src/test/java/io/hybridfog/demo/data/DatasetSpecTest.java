@@ -75,7 +75,7 @@ class DatasetSpecTest {
                 assertTrue(readme.contains(normalized(command)), "models/README.md lacks: " + command);
             }
             assertTrue(commands.get(3).startsWith("flock /tmp/hybridfog-mvn.lock mvn -q -o -pl models/"), commands.get(3));
-            assertTrue(addBundle.contains("flock /tmp/hybridfog-mvn.lock mvn -q -o -pl models/{args.dataset}/{variant},runtime/demo install"));
+            assertTrue(addBundle.contains("flock /tmp/hybridfog-mvn.lock mvn -q -o -pl models/{args.dataset},runtime/demo install"));
         }
         assertTrue(cifar100.contains("--cut s2b3 --bits 4") && cifar100.contains("add-bundle-module.py --dataset cifar100 s2b3-b4"), cifar100);
         assertTrue(flowers.contains("--data DIR --name flowers"), flowers);
