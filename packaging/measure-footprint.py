@@ -171,7 +171,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--java-opts", default="", help="JVM options of the gateway and the cloud worker")
     p.add_argument("--model", default="cifar10-resnet32-s2b3-b1")
-    p.add_argument("--model-jar", type=Path, default=HOME / "models/cifar10/s2b3-b1/target/cifar10-resnet32-s2b3-b1-1.9.0.jar")
+    p.add_argument("--model-jar", type=Path, default=HOME / "models/cifar10/target/bundles/cifar10-resnet32-s2b3-b1-1.9.0.jar")
     p.add_argument("--data", type=Path, default=HOME.parent / "shared/data/cifar10/test.zip")
     p.add_argument("--samples", type=int, default=3000)
     p.add_argument("--devices", type=int, default=4)
