@@ -1,14 +1,24 @@
 package io.hybridfog.onnx.internal;
 
 import io.hybridfog.api.CloudPartition;
+import io.hybridfog.api.models.ModelVersionStatus;
+import io.hybridfog.api.models.ModelVersionStatus.State;
+import io.hybridfog.config.ModelVersions;
 import io.hybridfog.onnx.ModelBundleHeaders;
 import io.hybridfog.onnx.OnnxEdgePartition;
 import io.hybridfog.onnx.PartitionKind;
+import java.util.Comparator;
+import java.util.List;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceRegistration;
 
 /** One model bundle and what of it is loaded and registered; confined to the {@link InventoryThread}. */
 final class InstalledVersion {
+    /** By model, newest version first, then by bundle id: the order of {@code hybridfog:models}. */
+    static final Comparator<InstalledVersion> NEWEST_FIRST = Comparator.comparing(InstalledVersion::model)
+            .thenComparing(InstalledVersion::version, ModelVersions.ORDER.reversed())
+            .thenComparing(e -> e.bundle.getBundleId());
+
     final Bundle bundle;
     final ModelBundleHeaders headers;
     String rejection; // null while valid
@@ -47,5 +57,14 @@ final class InstalledVersion {
 
     ActiveVersionChoice.Candidate candidate() {
         return new ActiveVersionChoice.Candidate(model(), version(), carries(PartitionKind.EDGE), !valid());
+    }
+
+    /** @param pinned whether the operator pinned the model to this version */
+    ModelVersionStatus status(boolean pinned) {
+        State state = !valid() ? State.REJECTED : active() || (!carries(PartitionKind.EDGE) && cloudService != null)
+                ? State.ACTIVE : State.STANDBY;
+        List<String> kinds = headers.partitions().keySet().stream().map(PartitionKind::toString).toList();
+        return new ModelVersionStatus(model(), version(), state, valid() && pinned, bundle.getBundleId(),
+                String.valueOf(bundle.getLocation()), kinds, detail);
     }
 }

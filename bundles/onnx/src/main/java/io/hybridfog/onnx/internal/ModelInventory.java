@@ -1,29 +1,19 @@
 package io.hybridfog.onnx.internal;
 
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession.SessionOptions;
 import io.hybridfog.api.CloudPartition;
 import io.hybridfog.api.EdgePartition;
 import io.hybridfog.api.PartitionProperties;
 import io.hybridfog.api.models.ModelCatalog;
 import io.hybridfog.api.models.ModelCatalogException;
 import io.hybridfog.api.models.ModelVersionStatus;
-import io.hybridfog.api.models.ModelVersionStatus.State;
-import io.hybridfog.config.ModelVersions;
 import io.hybridfog.onnx.ModelBundle;
 import io.hybridfog.onnx.ModelBundleHeaders;
-import io.hybridfog.onnx.ModelBundleLoader;
 import io.hybridfog.onnx.ModelLoadException;
-import io.hybridfog.onnx.ModelSmokeTest;
-import io.hybridfog.onnx.OnnxEdgePartition;
 import io.hybridfog.onnx.OnnxEnvironment;
 import io.hybridfog.onnx.PartitionKind;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.net.URL;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,8 +30,8 @@ import org.osgi.framework.ServiceRegistration;
 /**
  * The model versions installed on this node and the one active edge version per model ({@link ModelCatalog}).
  *
- * <p>A version is loaded and validated when its bundle starts ({@link ModelBundleLoader}: checksums, names and
- * shapes; {@link ModelSmokeTest}: one inference and warm-up). A bundle that fails is recorded as REJECTED with the
+ * <p>A version is loaded and validated when its bundle starts ({@link VersionValidation}: checksums, names and
+ * shapes, one inference and warm-up). A bundle that fails is recorded as REJECTED with the
  * reason and nothing of it is registered, so the version that was serving keeps serving. The cloud partition of
  * every valid version is registered; the edge partition only of the active version, as {@link ActiveVersionChoice}
  * picks it: the pinned one, else the newest. Switching registers the new edge partition before unregistering the
@@ -56,7 +46,7 @@ final class ModelInventory implements ModelCatalog {
     private static final System.Logger LOG = System.getLogger(ModelInventory.class.getName());
 
     private final BundleContext context;
-    private final OnnxEnvironment onnx;
+    private final VersionValidation validation;
     private final Pins pins;
     private final long updateGraceMs;
     private final InventoryThread thread = new InventoryThread();
@@ -72,7 +62,7 @@ final class ModelInventory implements ModelCatalog {
     /** @param updateGraceMs how long a stopped bundle's active version keeps serving while its update arrives, ms */
     ModelInventory(BundleContext context, OnnxEnvironment onnx, Pins pins, long updateGraceMs) {
         this.context = context;
-        this.onnx = onnx;
+        this.validation = new VersionValidation(onnx);
         this.pins = pins;
         this.updateGraceMs = updateGraceMs;
     }
@@ -90,17 +80,11 @@ final class ModelInventory implements ModelCatalog {
         InstalledVersion entry = new InstalledVersion(bundle, headers);
         entries.put(bundle.getBundleId(), entry);
         long started = System.nanoTime();
-        ModelBundle loaded = null;
+        ModelBundle loaded;
         try {
             requireNoDuplicate(entry);
-            try (SessionOptions options = onnx.newSessionOptions()) {
-                loaded = ModelBundleLoader.load(headers, path -> readEntry(bundle, path), onnx.environment(), options);
-            }
-            ModelSmokeTest.check(loaded.edge().orElse(null), loaded.cloud().orElse(null), onnx.warmupRuns());
+            loaded = validation.loadAll(bundle, headers);
         } catch (ModelLoadException | OrtException | RuntimeException e) {
-            if (loaded != null) {
-                loaded.close();
-            }
             InstalledVersion orphan = orphans.get(headers.model());
             if (orphan != null) {
                 orphan.replacementRejected = true; // the update failed: the old version keeps serving from memory
@@ -242,7 +226,7 @@ final class ModelInventory implements ModelCatalog {
             return task.run();
         } finally {
             published = Stream.concat(entries.values().stream(), orphans.values().stream())
-                    .sorted(NEWEST_FIRST).map(this::status).toList();
+                    .sorted(InstalledVersion.NEWEST_FIRST).map(this::status).toList();
         }
     }
 
@@ -354,16 +338,8 @@ final class ModelInventory implements ModelCatalog {
         if (e.edge != null) {
             return true;
         }
-        try (SessionOptions options = onnx.newSessionOptions()) {
-            OnnxEdgePartition edge = ModelBundleLoader.loadEdge(e.headers, path -> readEntry(e.bundle, path),
-                    onnx.environment(), options);
-            try {
-                ModelSmokeTest.check(edge, null, onnx.warmupRuns());
-            } catch (ModelLoadException | RuntimeException failed) {
-                edge.close();
-                throw failed;
-            }
-            e.edge = edge;
+        try {
+            e.edge = validation.loadEdge(e.bundle, e.headers);
             return true;
         } catch (ModelLoadException | OrtException | RuntimeException failed) {
             unregister(e.cloudService);
@@ -444,24 +420,15 @@ final class ModelInventory implements ModelCatalog {
     }
 
     private ModelVersionStatus status(InstalledVersion e) {
-        State state = !e.valid() ? State.REJECTED : e.active() || (!e.carries(PartitionKind.EDGE) && e.cloudService != null)
-                ? State.ACTIVE : State.STANDBY;
-        boolean pinned = e.valid() && pins.get(e.model()).filter(e.version()::equals).isPresent();
-        List<String> kinds = e.headers.partitions().keySet().stream().map(PartitionKind::toString).toList();
-        return new ModelVersionStatus(e.model(), e.version(), state, pinned, e.bundle.getBundleId(),
-                String.valueOf(e.bundle.getLocation()), kinds, e.detail);
+        return e.status(pins.get(e.model()).filter(e.version()::equals).isPresent());
     }
 
     private String ids(String model) {
         List<String> ids = new ArrayList<>();
-        entries.values().stream().filter(e -> e.model().equals(model)).sorted(NEWEST_FIRST)
+        entries.values().stream().filter(e -> e.model().equals(model)).sorted(InstalledVersion.NEWEST_FIRST)
                 .forEach(e -> ids.add(e.version() + (e.valid() ? "" : " (rejected)")));
         return ids.toString();
     }
-
-    private static final Comparator<InstalledVersion> NEWEST_FIRST = Comparator.comparing(InstalledVersion::model)
-            .thenComparing(InstalledVersion::version, ModelVersions.ORDER.reversed())
-            .thenComparing(e -> e.bundle.getBundleId());
 
     private static Dictionary<String, Object> properties(ModelBundleHeaders headers) {
         Dictionary<String, Object> p = new Hashtable<>();
@@ -487,16 +454,6 @@ final class ModelInventory implements ModelCatalog {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "closing " + c + " failed: " + e);
             }
-        }
-    }
-
-    private static byte[] readEntry(Bundle bundle, String path) throws IOException {
-        URL url = bundle.getEntry(path);
-        if (url == null) {
-            return null;
-        }
-        try (InputStream in = url.openStream()) {
-            return in.readAllBytes();
         }
     }
 
