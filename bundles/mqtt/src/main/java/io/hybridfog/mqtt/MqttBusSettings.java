@@ -5,13 +5,18 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Validated settings of one MQTT connection (configuration PID {@code io.hybridfog.mqtt}).
  * The constructor validates every value and throws {@link SettingException} naming the key.
  *
- * @param brokerUrl            {@code tcp://host[:port]} or {@code ssl://host[:port]} (key {@code broker.url})
+ * @param brokerUrl            {@code tcp://host[:port]} or {@code ssl://host[:port]}, or a comma-separated list of such
+ *                             URLs, all with the same scheme, that the client tries in order on every connect and
+ *                             reconnect (fail-over between the nodes of a broker cluster); normalized to
+ *                             {@code scheme://host:port} entries joined by {@code ,} (key {@code broker.url})
  * @param clientId             MQTT client identifier; null or blank → {@code hybridfog-<12 hex digits>} (key {@code client.id})
  * @param username             user name, or null (key {@code username})
  * @param password             password, or null; never logged (key {@code password})
@@ -75,7 +80,7 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public MqttBusSettings {
-        brokerUrl = validateUrl(brokerUrl);
+        brokerUrl = String.join(",", validateUrls(brokerUrl));
         clientId = clientId == null || clientId.isBlank() ? randomClientId() : clientId.trim();
         if (clientId.getBytes(StandardCharsets.UTF_8).length > 65535) {
             throw new SettingException("client.id", "longer than 65535 UTF-8 bytes");
@@ -104,22 +109,38 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
      * interface (host {@code localhost}, 127.0.0.0/8 or {@code ::1}) reached without TLS ({@code ssl://}) or without
      * an account. On such a connection anyone on the network path or any client of an anonymous broker can read
      * samples and forge results for a device. No name resolution is done: only those literal hosts count as local.
+     * With several broker URLs each is checked: the first insecure one is named.
      *
      * @return a sentence naming what is missing, or null
      */
     public String insecurity() {
-        String host = URI.create(brokerUrl).getHost();
+        for (String url : brokerUrls()) {
+            String problem = insecurity(url);
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    /** The broker URLs in the order the client tries them: one or more, each {@code scheme://host:port}. */
+    public List<String> brokerUrls() {
+        return List.of(brokerUrl.split(","));
+    }
+
+    private String insecurity(String url) {
+        String host = URI.create(url).getHost();
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         boolean loopback = bare.equalsIgnoreCase("localhost") || bare.matches("127(\\.\\d{1,3}){3}")
                 || bare.equals("::1") || bare.equals("0:0:0:0:0:0:0:1");
         if (loopback) {
             return null;
         }
-        boolean tls = brokerUrl.startsWith("ssl://");
+        boolean tls = url.startsWith("ssl://");
         if (tls && username != null) {
             return null;
         }
-        return "broker " + brokerUrl + " is not on loopback and the connection has "
+        return "broker " + url + " is not on loopback and the connection has "
                 + (!tls && username == null ? "neither TLS nor an account" : !tls ? "no TLS" : "no account");
     }
 
@@ -166,7 +187,7 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
                 maxInflight, publishQueueCapacity, reconnectMaxDelayS, publishWaitS, statusTopic, files);
     }
 
-    /** True for {@code ssl://} URLs. */
+    /** True for {@code ssl://} URLs (all URLs of a list share their scheme). */
     public boolean tls() {
         return brokerUrl.startsWith("ssl://");
     }
@@ -183,11 +204,32 @@ public record MqttBusSettings(String brokerUrl, String clientId, String username
                 + (tls() ? ", " + tlsFiles : "") + "]";
     }
 
-    private static String validateUrl(String url) {
-        if (url == null || url.isBlank()) {
-            throw new SettingException("broker.url", "required, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883");
+    /** Splits a comma-separated list and validates each entry; all entries must share one scheme. */
+    private static List<String> validateUrls(String urls) {
+        if (urls == null || urls.isBlank()) {
+            throw new SettingException("broker.url", "required, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883 "
+                    + "(several, comma-separated, for fail-over: ssl://node-1:8883,ssl://node-2:8883)");
         }
-        String trimmed = url.trim();
+        List<String> valid = new ArrayList<>();
+        for (String entry : urls.split(",", -1)) {
+            if (entry.isBlank()) {
+                throw new SettingException("broker.url", "empty entry in the list '" + urls.trim()
+                        + "': give URLs separated by single commas");
+            }
+            String url = validateUrl(entry.trim());
+            if (valid.contains(url)) {
+                throw new SettingException("broker.url", "'" + url + "' is listed twice in '" + urls.trim() + "'");
+            }
+            if (!valid.isEmpty() && !url.regionMatches(0, valid.get(0), 0, 6)) {
+                throw new SettingException("broker.url", "all URLs of a list must use the same scheme (tcp:// or "
+                        + "ssl://), got '" + valid.get(0) + "' and '" + url + "'");
+            }
+            valid.add(url);
+        }
+        return valid;
+    }
+
+    private static String validateUrl(String trimmed) {
         URI uri;
         try {
             uri = new URI(trimmed);

@@ -25,7 +25,9 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * The Paho client and its connection: clean start false with {@code session.expiry.s}, manual acknowledgements,
  * TCP_NODELAY, TLS, the status will. Paho reconnects automatically after the first connection; this class retries the
  * first connection itself (Paho does not), with exponential back-off up to {@code reconnect.max.delay.s}. Tracks the
- * connection state, the broker's limits from the CONNACK and Paho's callback (delivery) thread. Thread-safe.
+ * connection state, the broker's limits from the CONNACK and Paho's callback (delivery) thread. With several broker
+ * URLs Paho tries them in order on every connect and reconnect ({@link MqttConnectionOptions#setServerURIs}), so a
+ * client whose broker node died moves to the next node that answers. Thread-safe.
  */
 final class BrokerConnection {
     /** What the bus does when the connection's state changes or a message arrives; called on Paho's callback thread. */
@@ -64,6 +66,7 @@ final class BrokerConnection {
     private volatile Long serverMaximumPacketSize;
     private volatile Throwable lastConnectFailure;
     private volatile Thread callbackThread;
+    private volatile String serverUri;
 
     /** @throws SettingException (key {@code broker.url}) if Paho rejects the URL */
     BrokerConnection(MqttBusSettings settings, StatusAnnouncer status, ScheduledExecutorService timer) {
@@ -71,11 +74,12 @@ final class BrokerConnection {
         this.status = status;
         this.timer = timer;
         try {
-            this.client = new MqttAsyncClient(settings.brokerUrl(), settings.clientId(), new MemoryPersistence());
+            this.client = new MqttAsyncClient(settings.brokerUrls().get(0), settings.clientId(), new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
             throw new SettingException("broker.url", "rejected by the MQTT client: " + e.getMessage());
         }
         this.options = connectionOptions(settings);
+        this.serverUri = settings.brokerUrl();
         status.addWill(options);
         client.setManualAcks(true); // acknowledgements are sent by MessageDispatcher
     }
@@ -153,6 +157,11 @@ final class BrokerConnection {
         return serverMaximumPacketSize;
     }
 
+    /** The broker URL of the current or last connection; all of {@code broker.url} before the first. */
+    String serverUri() {
+        return serverUri;
+    }
+
     Throwable lastConnectFailure() {
         return lastConnectFailure;
     }
@@ -207,7 +216,7 @@ final class BrokerConnection {
                     if (aliases != null && aliases > 0 && aliasWarning.compareAndSet(false, true)) {
                         LOG.log(Level.WARNING, "{0} allows {1} topic aliases: Paho 1.2.5 reuses them after a reconnect "
                                 + "and the broker then drops the connection (protocol error) on every attempt; disable "
-                                + "topic aliases on the broker (Mosquitto: max_topic_alias 0)", settings.brokerUrl(), aliases);
+                                + "topic aliases on the broker (Mosquitto: max_topic_alias 0)", serverUri, aliases);
                     }
                 }
 
@@ -244,8 +253,9 @@ final class BrokerConnection {
         }
     }
 
-    private void connectedNow(boolean reconnect) {
+    private void connectedNow(boolean reconnect, String uri) {
         callbackThread = Thread.currentThread();
+        serverUri = uri;
         if (isClosed()) {
             return;
         }
@@ -275,7 +285,7 @@ final class BrokerConnection {
             }
         }
         events.disconnected();
-        LOG.log(Level.WARNING, "{0} lost connection to {1}: {2}; reconnecting", clientId(), settings.brokerUrl(), describe(r));
+        LOG.log(Level.WARNING, "{0} lost connection to {1}: {2}; reconnecting", clientId(), serverUri, describe(r));
     }
 
     private void runDetached(Runnable action) {
@@ -301,6 +311,7 @@ final class BrokerConnection {
                 + (r.getReasonString() == null ? "" : " (" + r.getReasonString() + ")");
     }
 
+    /** @throws SettingException (key {@code broker.url}) if Paho rejects one of the broker URLs */
     private static MqttConnectionOptions connectionOptions(MqttBusSettings s) {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setCleanStart(false);
@@ -308,6 +319,13 @@ final class BrokerConnection {
         o.setKeepAliveInterval(s.keepAliveS());
         o.setConnectionTimeout(s.connectTimeoutS());
         o.setAutomaticReconnect(true);
+        if (s.brokerUrls().size() > 1) {
+            try {
+                o.setServerURIs(s.brokerUrls().toArray(String[]::new)); // tried in order
+            } catch (IllegalArgumentException e) {
+                throw new SettingException("broker.url", "rejected by the MQTT client: " + e.getMessage());
+            }
+        }
         o.setMaxReconnectDelay((int) TimeUnit.SECONDS.toMillis(s.reconnectMaxDelayS()));
         o.setUseSubscriptionIdentifiers(false); // identifiers are assigned by SubscriptionTable
         o.setSocketFactory(s.tls() ? new NoDelaySslSocketFactory(TlsContexts.socketFactory(s.tlsFiles()))
@@ -351,7 +369,7 @@ final class BrokerConnection {
 
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
-            connectedNow(reconnect);
+            connectedNow(reconnect, serverUri);
         }
 
         @Override

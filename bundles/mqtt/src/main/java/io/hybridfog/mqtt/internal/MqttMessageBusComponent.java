@@ -40,7 +40,9 @@ public final class MqttMessageBusComponent {
     @ObjectClassDefinition(name = "HybridFog MQTT message bus",
             description = "MQTT 5 connection (Eclipse Paho): QoS 1, persistent session, automatic reconnect.")
     public @interface Config {
-        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port")
+        @AttributeDefinition(name = "Broker URL", description = "tcp://host:port or ssl://host:port; several, "
+                + "comma-separated (same scheme), are tried in order on every connect and reconnect (fail-over "
+                + "between the nodes of a broker cluster)")
         String broker_url();
 
         @AttributeDefinition(name = "Client id", required = false, description = "Empty: hybridfog-<random>")

@@ -70,7 +70,7 @@ public final class PahoMessageBus implements MqttClientBus {
                 status.online(connection.client());
                 publisher.connected(connection.serverReceiveMaximum()); // before waiters wake: they may look at the window
                 LOG.log(Level.INFO, "{0} {1} {2} (in-flight window {3})", clientId(),
-                        reconnect ? "reconnected to" : "connected to", settings.brokerUrl(), publisher.window());
+                        reconnect ? "reconnected to" : "connected to", connection.serverUri(), publisher.window());
             }
 
             @Override
@@ -102,6 +102,11 @@ public final class PahoMessageBus implements MqttClientBus {
     @Override
     public boolean awaitConnected(long timeoutMs) throws InterruptedException {
         return connection.awaitConnected(timeoutMs);
+    }
+
+    /** The broker URL of the current or last connection (one of {@code broker.url}'s); all of them before the first. */
+    public String serverUri() {
+        return connection.serverUri();
     }
 
     /** The settings this bus runs with. */

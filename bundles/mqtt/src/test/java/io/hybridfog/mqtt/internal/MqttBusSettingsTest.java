@@ -34,6 +34,56 @@ class MqttBusSettingsTest {
         }
     }
 
+    /** broker.url as a comma-separated fail-over list: each entry validated and normalized, order kept. */
+    @Test
+    void acceptsAListOfBrokerUrlsInOrder() {
+        MqttBusSettings s = MqttBusSettings.of(" tcp://127.0.0.1:1883 , tcp://localhost,tcp://[::1]:2883 ", null);
+        assertEquals("tcp://127.0.0.1:1883,tcp://localhost:1883,tcp://[::1]:2883", s.brokerUrl());
+        assertEquals(List.of("tcp://127.0.0.1:1883", "tcp://localhost:1883", "tcp://[::1]:2883"), s.brokerUrls());
+        assertEquals(List.of("ssl://a:8883", "ssl://b:8884"), MqttBusSettings.of("ssl://a,ssl://b:8884", null).brokerUrls());
+        assertTrue(MqttBusSettings.of("ssl://a,ssl://b:8884", null).tls());
+        assertEquals(List.of("tcp://h:1883"), MqttBusSettings.of("tcp://h", null).brokerUrls());
+    }
+
+    @Test
+    void oneBadEntryOfAListIsRefusedNamingTheKeyAndTheEntry() {
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("tcp://127.0.0.1:1883,http://127.0.0.2:1883", "'http://127.0.0.2:1883'");
+        bad.put("tcp://127.0.0.1:1883,tcp://127.0.0.2:70000", "'tcp://127.0.0.2:70000'");
+        bad.put("tcp://127.0.0.1:1883,tcp://127.0.0.2/path", "'tcp://127.0.0.2/path'");
+        bad.put("tcp://127.0.0.1:1883,", "empty entry");
+        bad.put(",tcp://127.0.0.1:1883", "empty entry");
+        bad.put("tcp://127.0.0.1:1883,,tcp://127.0.0.2", "empty entry");
+        bad.put("tcp://127.0.0.1:1883 tcp://127.0.0.2:1883", "not a URI");
+        bad.put("tcp://127.0.0.1,tcp://127.0.0.1:1883", "listed twice");
+        bad.put("tcp://127.0.0.1,ssl://127.0.0.2", "same scheme");
+        bad.forEach((url, expected) -> {
+            SettingException e = assertThrows(SettingException.class,
+                    () -> MqttMessageBusComponent.parse(Map.of("broker.url", url)), url);
+            assertEquals("broker.url", e.key(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("broker.url: ") && e.getMessage().contains(expected), e.getMessage());
+        });
+    }
+
+    /** Secure by default holds for every URL of a list: one remote broker without TLS or an account is enough to refuse. */
+    @Test
+    void everyUrlOfAListMustBeSecureUnlessInsecure() {
+        SettingException e = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(
+                Map.of("broker.url", "tcp://127.0.0.1:1883,tcp://10.0.0.2:1883")));
+        assertEquals("insecure", e.key());
+        assertTrue(e.getMessage().contains("tcp://10.0.0.2:1883") && e.getMessage().contains("neither TLS nor an account"),
+                e.getMessage());
+        SettingException noAccount = assertThrows(SettingException.class, () -> MqttMessageBusComponent.parse(
+                Map.of("broker.url", "ssl://localhost:8883,ssl://node-2.example:8883")));
+        assertTrue(noAccount.getMessage().contains("ssl://node-2.example:8883") && noAccount.getMessage().contains("no account"),
+                noAccount.getMessage());
+        MqttMessageBusComponent.parse(Map.of("broker.url", "ssl://node-1.example,ssl://node-2.example:8883",
+                "username", "gw", "password", "p"));
+        MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://127.0.0.1:1883,tcp://10.0.0.2:1883", "insecure", "true"));
+        assertEquals(null, MqttMessageBusComponent.parse(Map.of("broker.url", "tcp://127.0.0.1:1883,tcp://localhost:1884"))
+                .insecurity());
+    }
+
     @Test
     void generatesClientIdWithin23Characters() {
         String a = MqttBusSettings.of("tcp://h", null).clientId();

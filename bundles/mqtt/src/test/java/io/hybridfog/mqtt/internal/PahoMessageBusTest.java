@@ -290,6 +290,39 @@ class PahoMessageBusTest {
         }
     }
 
+    /**
+     * broker.url with two brokers: the bus connects to the first, and when that one dies it moves to the second (which
+     * never saw it), restores its subscriptions there and publishes there; a publisher given the dead broker first
+     * connects to the second.
+     */
+    @Test
+    void withTwoBrokerUrlsTheBusMovesToTheSecondWhenTheFirstDies() throws Exception {
+        try (MosquittoBroker first = MosquittoBroker.start(); MosquittoBroker second = MosquittoBroker.start()) {
+            String both = first.url() + "," + second.url();
+            PahoMessageBus sub = new PahoMessageBus(MqttBusSettings.of(both, "failover-sub").withConnectTimeoutS(2));
+            buses.add(sub);
+            sub.start();
+            assertTrue(sub.awaitConnected(5_000), "did not connect:\n" + first.log());
+            assertEquals(first.url(), sub.serverUri());
+            BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            sub.subscribe("failover/t", m -> got.add(new String(m.payload(), UTF_8)));
+
+            first.stop();
+            waitUntil(() -> !sub.isConnected(), 5_000);
+            assertTrue(sub.awaitConnected(20_000), "did not move to the second broker:\n" + second.log());
+            assertEquals(second.url(), sub.serverUri());
+
+            // a publisher whose first URL is dead connects to the second one
+            PahoMessageBus pub = new PahoMessageBus(MqttBusSettings.of(both, "failover-pub").withConnectTimeoutS(2));
+            buses.add(pub);
+            pub.start();
+            assertTrue(pub.awaitConnected(10_000), "publisher did not connect to the second broker:\n" + second.log());
+            pub.publish(BusMessage.of("failover/t", "on-second".getBytes(UTF_8))).get(10, TimeUnit.SECONDS);
+            assertEquals("on-second", got.poll(10, TimeUnit.SECONDS), "subscription not restored on the second broker:\n"
+                    + second.log());
+        }
+    }
+
     @Test
     void statusTopicIsRetainedOnlineWhileConnectedAndOfflineAfterClose() throws Exception {
         PahoMessageBus watched = new PahoMessageBus(MqttBusSettings.of(broker.url(), "status-gw")
