@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 2, all sharing {@code $share/hybridfog-cloud/hybridfog/offload/+}. The gateways use the {@code cloud-only} exit
  * policy, so every sample crosses the cluster's shared subscription. From the devices' view every sample must be
  * answered, never twice with different results (identical repeats are allowed: devices drop them by sample id), and
- * with PyTorch's class for its image and exit.
+ * with PyTorch's class for its image and exit. The last test gives everyone both nodes and kills node 1 for good.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrokerClusterFleetTest {
@@ -116,6 +116,54 @@ class BrokerClusterFleetTest {
         System.out.println("after node 2's restart (" + round + " rounds of 100 samples): answered by worker " + delta);
         assertTrue(delta.values().stream().mapToLong(Long::longValue).sum() > 0,
                 "workers on node 2 answered nothing after its restart" + fleet.outputs());
+    }
+
+    /**
+     * Fail-over: gateways 1 and 2, cloud workers 1 and 2 and both devices are given both nodes, node 1 first
+     * ({@code broker.url=<node 1>,<node 2>}), so all start on node 1. Node 1 is killed (SIGKILL) mid-stream: every
+     * service moves to node 2 and stays there, the devices publish again what they have no answer for (the gateways
+     * answer each sample id once), and from the devices' view every sample is answered once (identical repeats
+     * allowed). Node 1 is started again 10 s later: a result it had taken and not delivered when it died reaches its
+     * device from there (the gateway does not answer a repeat of an answered sample). Runs last: it replaces the fleet.
+     */
+    @Test
+    @Order(4)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void givenBothNodesEveryoneMovesToNode2WhenNode1Dies() throws Exception {
+        String both = cluster.url(1) + "," + cluster.url(2);
+        fleet.stopAll();
+        fleet.startGateway(1, both, GATEWAY);
+        fleet.startGateway(2, both, GATEWAY);
+        fleet.startCloud(1, both, Map.of());
+        fleet.startCloud(2, both, Map.of());
+        fleet.awaitReady(120_000);
+        fleet.awaitPrinted("connected to " + cluster.url(1) + " (", 10_000);
+
+        List<Device> devices = List.of(new Device(both, "site-1", "dev-1", 64), new Device(both, "site-2", "dev-2", 64));
+        try {
+            devices.forEach(d -> assertEquals(cluster.url(1), d.connectedTo(), d.id()));
+            int perSecond = 20;
+            FleetTraffic t = FleetTraffic.run(devices, perSecond * 25, perSecond, List.of(
+                    new FleetTraffic.Fault(2 * perSecond * 5, () -> cluster.kill(1)),
+                    new FleetTraffic.Fault(2 * perSecond * 15, () -> cluster.restart(1))));
+            System.out.println("node 1 killed after 5 s, restarted after 15 s: " + t.summary() + "; devices published again "
+                    + devices.stream().mapToInt(Device::resent).sum() + " unanswered samples");
+            assertEveryAnswerRight(t);
+            devices.forEach(d -> assertEquals(cluster.url(2), d.connectedTo(), d.id() + " is not on node 2"));
+            fleet.awaitPrinted("reconnected to " + cluster.url(2) + " (", 30_000);
+            assertTrue(t.cloudAnswersAmongLast(perSecond * 5) > 0, "no CLOUD answer at the end: " + t.summary());
+        } finally {
+            devices.forEach(Device::close);
+        }
+
+        // the gateways and both workers, on node 2 now, serve devices there
+        Map<Integer, Long> before = answeredByWorker(1, 2);
+        FleetTraffic more = FleetTraffic.run(cluster.url(2), 2, 100, 0, List.of());
+        Map<Integer, Long> delta = delta(before, answeredByWorker(1, 2));
+        System.out.println("after the fail-over, devices on node 2: " + more.summary() + "; answered by worker " + delta);
+        assertEveryAnswerRight(more);
+        delta.forEach((worker, n) -> assertTrue(n > 0, "cloud-" + worker + " answered nothing after the fail-over: " + delta
+                + fleet.outputs()));
     }
 
     private static void assertEveryAnswerRight(FleetTraffic t) {

@@ -100,15 +100,28 @@ final class Fleet implements AutoCloseable {
 
     /** Waits until every started process printed {@code ready:}; throws with the output of one that did not. */
     void awaitReady(long timeoutMs) throws InterruptedException {
+        awaitPrinted("ready:", timeoutMs);
+    }
+
+    /** Waits until every started process printed {@code text}; throws with the output of one that did not. */
+    void awaitPrinted(String text, long timeoutMs) throws InterruptedException {
         List<Map.Entry<String, DistributionProcess>> all = new ArrayList<>();
         gateways.forEach((n, p) -> all.add(Map.entry("gateway-" + n, p)));
         clouds.forEach((n, p) -> all.add(Map.entry("cloud-" + n, p)));
         long deadline = System.currentTimeMillis() + timeoutMs;
         for (Map.Entry<String, DistributionProcess> e : all) {
-            if (!e.getValue().awaitOutput("ready:", Math.max(1, deadline - System.currentTimeMillis()))) {
-                throw new IllegalStateException(e.getKey() + " not ready:\n" + e.getValue().output());
+            if (!e.getValue().awaitOutput(text, Math.max(1, deadline - System.currentTimeMillis()))) {
+                throw new IllegalStateException(e.getKey() + " did not print '" + text + "':\n" + e.getValue().output());
             }
         }
+    }
+
+    /** Stops every gateway and cloud worker (SIGTERM: they disconnect) and forgets them; their folders stay. */
+    void stopAll() throws InterruptedException {
+        close();
+        gateways.clear();
+        clouds.clear();
+        cloudArgs.clear();
     }
 
     /** Offload requests cloud worker {@code n} answered with logits since it started (its Prometheus counter). */
