@@ -56,8 +56,9 @@ public final class DistributionLauncher implements Callable<Integer> {
                     + "to uninstall). Default: <distribution>/deploy.")
     Path deploy;
 
-    @Option(names = "--broker", paramLabel = "URL",
-            description = "MQTT broker (tcp://host:port or ssl://host:port); replaces broker.url of io.hybridfog.mqtt.cfg.")
+    @Option(names = "--broker", paramLabel = "URL[,URL...]",
+            description = "MQTT broker (tcp://host:port or ssl://host:port), or a comma-separated list of a cluster's "
+                    + "nodes, tried in order on every connect and reconnect; replaces broker.url of io.hybridfog.mqtt.cfg.")
     String broker;
 
     @Option(names = "--work", paramLabel = "DIR", description = "Framework cache folder. Default: <distribution>/work.")
